@@ -1,0 +1,26 @@
+"""Every rich rendering lives here; the rest of the package never prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def error(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    err_console.print(f"[yellow]note:[/] {message}", soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Plain JSON on stdout, for scripts (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()

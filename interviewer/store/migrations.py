@@ -1,0 +1,82 @@
+"""Named schema migrations, each applied once and recorded in `migrations`.
+
+Append new migrations at the end; never edit or reorder one that has shipped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def run_script(db: sqlite3.Connection, script: str) -> None:
+    """Run statements one by one: `executescript` would commit the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+
+
+def m001_initial(db: sqlite3.Connection) -> None:
+    run_script(db, 
+        """
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL DEFAULT 'practice',      -- practice | batch
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            level TEXT,
+            topics TEXT NOT NULL DEFAULT '[]',          -- JSON list
+            grader TEXT,
+            settings TEXT NOT NULL DEFAULT '{}',        -- JSON: options the session ran with
+            source TEXT                                 -- batch input file
+        );
+        CREATE TABLE turns (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            position INTEGER NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'question',      -- question | follow_up | submission
+            parent_turn_id INTEGER REFERENCES turns(id),
+            question_id TEXT NOT NULL,
+            question TEXT NOT NULL,                     -- JSON snapshot of the question as asked
+            rubric TEXT,                                -- JSON snapshot of the rubric
+            candidate TEXT,
+            answer TEXT,
+            status TEXT NOT NULL DEFAULT 'answered',    -- answered | skipped
+            asked_at TEXT NOT NULL,
+            answered_at TEXT,
+            seconds REAL
+        );
+        CREATE INDEX turns_session ON turns(session_id, position);
+        CREATE INDEX turns_question ON turns(question_id);
+        CREATE TABLE grades (
+            id INTEGER PRIMARY KEY,
+            turn_id INTEGER NOT NULL REFERENCES turns(id),
+            grader TEXT NOT NULL,
+            grader_version TEXT NOT NULL,
+            score REAL NOT NULL,
+            verdict TEXT NOT NULL,
+            grade TEXT NOT NULL,                        -- full Grade JSON
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX grades_turn ON grades(turn_id);
+        CREATE TABLE judge_cache (
+            key TEXT PRIMARY KEY,                       -- hash of model, base URL, prompt version, question+rubric, answer
+            model TEXT NOT NULL,
+            base_url TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            reply TEXT NOT NULL,                        -- validated judge reply JSON
+            usage TEXT NOT NULL DEFAULT '{}',           -- token usage JSON
+            created_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_initial", m001_initial),
+]
