@@ -1,4 +1,5 @@
-"""Every rich rendering lives here; the rest of the package never prints."""
+"""Every rich rendering lives in this package (one module per screen); the rest of the
+package never prints."""
 
 from __future__ import annotations
 
