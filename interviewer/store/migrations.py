@@ -77,6 +77,32 @@ def m001_initial(db: sqlite3.Connection) -> None:
     )
 
 
+def m002_snapshots_and_cards(db: sqlite3.Connection) -> None:
+    run_script(db,
+        """
+        -- One copy of each question/rubric snapshot: a batch run of 100k turns on ten
+        -- questions stores ten snapshots, and turns.question/rubric hold {"snapshot": hash}.
+        CREATE TABLE snapshots (
+            hash TEXT PRIMARY KEY,
+            body TEXT NOT NULL
+        );
+        -- Spaced repetition state (an FSRS card) per question, updated after each practice answer.
+        CREATE TABLE question_cards (
+            question_id TEXT PRIMARY KEY,
+            card TEXT NOT NULL,                         -- fsrs Card JSON
+            due TEXT NOT NULL,
+            last_review TEXT,
+            last_rating INTEGER,
+            reviews INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX question_cards_due ON question_cards(due);
+        CREATE INDEX sessions_started ON sessions(started_at);
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_initial", m001_initial),
+    ("002_snapshots_and_cards", m002_snapshots_and_cards),
 ]
