@@ -1,9 +1,110 @@
-"""Commands: grade (being written)."""
+"""Command: grade (batch-grade a file of written submissions)."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from interviewer.cli.options import BankOption, GraderChoice, GraderOption, JsonOption
+
+
+class OutputFormat(str, Enum):
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+def grade(
+    submissions: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV or JSON Lines file (.jsonl/.ndjson) of answers, UTF-8. Each row names a "
+            "question_id from the bank, or carries question + reference_answer inline (optional "
+            "keywords); the answer in answer or student_answer; optional candidate and id.",
+            show_default=False,
+        ),
+    ],
+    out: Annotated[
+        Optional[Path],
+        typer.Option("--out", "-o", help="Output file. Default: SUBMISSIONS stem + .graded.csv "
+                     "(or .graded.jsonl) beside it.", show_default=False),
+    ] = None,
+    output_format: Annotated[
+        Optional[OutputFormat],
+        typer.Option("--format", "-f", help="Output format. Default: from the --out extension, else csv.",
+                     case_sensitive=False, show_default=False),
+    ] = None,
+    grader: GraderOption = GraderChoice.auto,
+    bank: BankOption = None,
+    concurrency: Annotated[
+        Optional[int],
+        typer.Option("--concurrency", min=1, max=64, show_default=False,
+                     help="Requests in flight at once with --grader judge."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue an interrupted run: keep the rows already in the "
+                     "output, grade and append the rest (same final file as one uninterrupted run)."),
+    ] = False,
+    report: Annotated[
+        Optional[Path],
+        typer.Option("--report", help="Also write a self-contained HTML report (summary and every "
+                     "answer's details) to this file.", show_default=False),
+    ] = None,
+    columns: Annotated[
+        Optional[list[str]],
+        typer.Option("--column", "-c", metavar="FIELD=NAME", show_default=False,
+                     help="Read a field from a differently named column, e.g. --column answer=response. "
+                     "Fields: id, candidate, question_id, question, reference_answer, keywords, answer. "
+                     "Repeatable."),
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Batch-grade written submissions into a CSV/JSONL file, with a summary.
+
+    One output row per input row, in input order: id, candidate, question_id, score, verdict, covered, missing, feedback, needs_review, grader, error. A row that cannot be graded (unknown question, empty or over-long answer, malformed line) gets an error and the run goes on.
+
+    Exit codes: 0 every row graded, 1 some rows have an error, 2 unusable input.
+    """
+    from interviewer.bank.loader import load_default_bank
+    from interviewer.batch import BatchJob, run_batch
+    from interviewer.batch_io import count_rows, parse_column_mapping
+    from interviewer.cli import render
+    from interviewer.cli.render import batch as view
+    from interviewer.grading.rubric_from_reference import derive_rubric
+    from interviewer.grading.select import build_grader
+    from interviewer.store.db import connect
+
+    job = BatchJob(
+        source=submissions, out=out, format=output_format.value if output_format else None,
+        resume=resume, report=report, mapping=parse_column_mapping(columns or []),
+    )
+    loaded = load_default_bank(bank or [])
+    notify = None if json_output else render.warn
+    # Only the judge sends requests in parallel; the other graders batch internally.
+    _ = concurrency
+
+    def make_grader():  # type: ignore[no-untyped-def]
+        return build_grader(grader.value, notify=notify)
+
+    total = count_rows(submissions) if not json_output and render.err_console.is_terminal else None
+    db = connect()
+    try:
+        with view.progress(total, quiet=json_output) as advance:
+            result = run_batch(
+                job, bank=loaded, grader_factory=make_grader, db=db, derive_rubric=derive_rubric,
+                grader_choice=grader.value, on_rows=advance,
+            )
+    finally:
+        db.close()
+    if json_output:
+        render.print_json(result.as_dict())
+    else:
+        view.summary(result)
+    raise typer.Exit(result.exit_code)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("grade")(grade)

@@ -1,0 +1,495 @@
+"""Streaming readers and writers for batch grading files (CSV and JSON Lines).
+
+Nothing here holds more than one row at a time. Problems with the whole file (missing,
+not UTF-8, no answer column) raise InputError; problems with one row become that row's
+`error` so the batch goes on.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from interviewer.errors import InputError
+
+MAX_ANSWER_CHARS = 20_000
+# A JSON line or CSV field past this size is a row error, read past without keeping it.
+MAX_RECORD_BYTES = 1_000_000
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+# Canonical field names and the other spellings accepted without --column.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id",),
+    "candidate": ("candidate",),
+    "question_id": ("question_id",),
+    "question": ("question",),
+    "reference_answer": ("reference_answer",),
+    "keywords": ("keywords",),
+    "answer": ("answer", "student_answer"),
+}
+
+OUTPUT_COLUMNS = (
+    "id", "candidate", "question_id", "score", "verdict", "covered", "missing",
+    "feedback", "needs_review", "grader", "error",
+)
+
+csv.field_size_limit(MAX_RECORD_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One input row. `error` is set when the row cannot be graded as it stands."""
+
+    row: int  # 1-based position among the data rows
+    line: int  # the file line the row starts on
+    id: str
+    candidate: str = ""
+    question_id: str = ""
+    question: str = ""
+    reference_answer: str = ""
+    keywords: str = ""
+    answer: str = ""
+    error: str | None = None
+
+
+def is_jsonl(path: Path) -> bool:
+    return path.suffix.lower() in JSONL_SUFFIXES
+
+
+def parse_column_mapping(pairs: Iterable[str]) -> dict[str, str]:
+    """`canonical=actual` options into {canonical: actual}."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        canonical, sep, actual = pair.partition("=")
+        canonical, actual = canonical.strip().lower(), actual.strip()
+        if not sep or not actual:
+            raise InputError(f"--column '{pair}': use canonical=actual, e.g. --column answer=response")
+        if canonical == "student_answer":
+            canonical = "answer"
+        if canonical not in FIELDS:
+            known = ", ".join(FIELDS)
+            raise InputError(f"--column '{pair}': unknown field '{canonical}' (one of: {known})")
+        mapping[canonical] = actual
+    return mapping
+
+
+def ensure_utf8(path: Path) -> None:
+    """Raise InputError naming the byte offset and line of the first non-UTF-8 byte."""
+    carry, offset, line = b"", 0, 1  # offset: where `carry` starts in the file
+    try:
+        with path.open("rb") as handle:
+            while True:
+                chunk = handle.read(1 << 20)
+                data = carry + chunk
+                if not data:
+                    return
+                try:
+                    data.decode("utf-8")
+                    valid = len(data)
+                except UnicodeDecodeError as exc:
+                    # A character split across two reads continues in the next chunk.
+                    if chunk and exc.reason == "unexpected end of data" and exc.end == len(data):
+                        valid = exc.start
+                    else:
+                        line += data[: exc.start].count(b"\n")
+                        raise _not_utf8(path, offset + exc.start, data[exc.start], line) from None
+                if not chunk:
+                    return
+                line += data[:valid].count(b"\n")
+                offset += valid
+                carry = data[valid:]
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+
+
+def _not_utf8(path: Path, offset: int, byte: int, line: int) -> InputError:
+    return InputError(
+        f"{path}: not UTF-8 text (byte 0x{byte:02x} at byte offset {offset}, line {line}); "
+        "save it as UTF-8 and try again"
+    )
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a submissions file")
+    ensure_utf8(path)
+
+
+def read_submissions(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Submission]:
+    """Every row of a CSV or JSONL submissions file, in order, as it is read.
+
+    The file is checked (exists, UTF-8, usable header) before this returns, so an
+    unusable file raises InputError here rather than half-way through a run.
+    """
+    path = Path(path)
+    mapping = dict(mapping or {})
+    _check_readable(path)
+    if is_jsonl(path):
+        return _read_jsonl(path, mapping)
+    handle = path.open("r", encoding="utf-8-sig", newline="")
+    try:
+        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+        header = _read_header(reader, path)
+        columns = _resolve_header(header, mapping, path)
+    except BaseException:
+        handle.close()
+        raise
+    return _read_csv_rows(handle, reader, columns, mapping)
+
+
+def _read_header(reader: Any, path: Path) -> list[str]:
+    while True:
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(f"{path}: the file is empty (expected a header row naming the columns)") from None
+        except csv.Error as exc:
+            raise InputError(f"{path}: line {reader.line_num}: unreadable header ({exc})") from None
+        if any(cell.strip() for cell in header):
+            return header
+
+
+def _match(names: Iterable[str], wanted: str) -> str | None:
+    """The first name equal to `wanted`, else the first equal ignoring case and spaces."""
+    names = list(names)
+    if wanted in names:
+        return wanted
+    folded = wanted.strip().lower()
+    return next((name for name in names if name.strip().lower() == folded), None)
+
+
+def _resolve_header(header: list[str], mapping: dict[str, str], path: Path) -> dict[str, int]:
+    """Canonical field -> column index. Raises when the file cannot be graded at all."""
+    positions: dict[str, int] = {}
+    for index, name in enumerate(header):
+        positions.setdefault(name, index)
+    columns: dict[str, int] = {}
+    for field, spellings in FIELDS.items():
+        if field in mapping:
+            found = _match(positions, mapping[field])
+            if found is None:
+                raise InputError(
+                    f"{path}: --column {field}={mapping[field]}: no column '{mapping[field]}' "
+                    f"(the header has: {_list_names(header)})"
+                )
+        else:
+            found = next((name for s in spellings if (name := _match(positions, s)) is not None), None)
+        if found is not None:
+            columns[field] = positions[found]
+    if "answer" not in columns:
+        raise InputError(
+            f"{path}: no answer column (expected 'answer' or 'student_answer'; the header has: "
+            f"{_list_names(header)}). Map another name with --column answer=NAME"
+        )
+    if "question_id" not in columns and not {"question", "reference_answer"} <= columns.keys():
+        raise InputError(
+            f"{path}: no question column: expected 'question_id', or 'question' and "
+            f"'reference_answer' (the header has: {_list_names(header)})"
+        )
+    return columns
+
+
+def _list_names(header: list[str]) -> str:
+    names = [name for name in header if name.strip()]
+    shown = ", ".join(repr(name) for name in names[:12])
+    return shown + (", ..." if len(names) > 12 else "") if names else "no names"
+
+
+def _read_csv_rows(
+    handle: IO[str], reader: Any, columns: dict[str, int], names: Mapping[str, str]
+) -> Iterator[Submission]:
+    with handle:
+        row = 0
+        while True:
+            start = reader.line_num + 1
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                row += 1
+                yield Submission(row=row, line=start, id=str(row), error=f"line {start}: malformed row ({exc})")
+                continue
+            if not any(cell.strip() for cell in cells):
+                continue  # blank line
+            row += 1
+            values = {field: cells[index] if index < len(cells) else None for field, index in columns.items()}
+            yield make_submission(values, row=row, line=start, names=names)
+
+
+def _read_jsonl(path: Path, mapping: dict[str, str]) -> Iterator[Submission]:
+    keys = {field: mapping.get(field) for field in FIELDS}
+    with path.open("rb") as handle:
+        row = line = 0
+        while True:
+            raw = handle.readline(MAX_RECORD_BYTES + 1)
+            if not raw:
+                return
+            line += 1
+            if line == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                while (rest := handle.readline(MAX_RECORD_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                row += 1
+                yield Submission(
+                    row=row, line=line, id=str(row),
+                    error=f"line {line}: the line is longer than {MAX_RECORD_BYTES:,} bytes",
+                )
+                continue
+            text = raw.decode("utf-8").strip()
+            if not text:
+                continue
+            row += 1
+            try:
+                record = json.loads(text)
+            except (json.JSONDecodeError, RecursionError) as exc:
+                detail = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+                yield Submission(row=row, line=line, id=str(row), error=f"line {line}: bad JSON ({detail})")
+                continue
+            if not isinstance(record, dict):
+                yield Submission(
+                    row=row, line=line, id=str(row),
+                    error=f"line {line}: expected a JSON object, got {type(record).__name__}",
+                )
+                continue
+            values: dict[str, Any] = {}
+            for field, spellings in FIELDS.items():
+                names = (keys[field],) if keys[field] else spellings
+                values[field] = next((record[n] for n in names if record.get(n) is not None), None)
+            yield make_submission(values, row=row, line=line, names=mapping)
+
+
+def _text(value: Any) -> str | None:
+    """A field value as text; None when it is not a scalar."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+def make_submission(
+    values: Mapping[str, Any], *, row: int, line: int, names: Mapping[str, str] | None = None
+) -> Submission:
+    """Check one row's fields and build its Submission (with `error` when unusable).
+
+    `names` gives the file's own name of a field (from --column) for messages.
+    """
+    names = names or {}
+    where = f"line {line}"
+    keywords = values.get("keywords")
+    if isinstance(keywords, list) and all(isinstance(k, str) for k in keywords):
+        values = {**values, "keywords": "; ".join(keywords)}
+    texts: dict[str, str] = {}
+    bad: list[str] = []
+    for field in FIELDS:
+        text = _text(values.get(field))
+        if text is None:
+            bad.append(field)
+            text = ""
+        texts[field] = text
+    row_id = texts["id"].strip() or str(row)
+    base = dict(
+        row=row, line=line, id=row_id, candidate=texts["candidate"].strip(),
+        question_id=texts["question_id"].strip(),
+    )
+    if bad:
+        return Submission(**base, error=f"{where}: field {_quoted([names.get(b, b) for b in bad])} must be text")
+    if values.get("answer") is None:
+        return Submission(**base, error=f"{where}: missing field '{names.get('answer', 'answer')}'")
+    if not texts["question_id"].strip() and not (
+        texts["question"].strip() and texts["reference_answer"].strip()
+    ):
+        return Submission(
+            **base, answer=texts["answer"][:MAX_ANSWER_CHARS], error=f"{where}: missing field 'question_id' (or inline 'question' and 'reference_answer')"
+        )
+    answer = texts["answer"]
+    if not answer.strip():
+        return Submission(**base, error=f"{where}: empty answer")
+    if len(answer) > MAX_ANSWER_CHARS:
+        return Submission(
+            **base,
+            error=f"{where}: answer too long ({len(answer):,} characters; the limit is {MAX_ANSWER_CHARS:,})",
+        )
+    return Submission(
+        **base, question=texts["question"].strip(), reference_answer=texts["reference_answer"].strip(),
+        keywords=texts["keywords"].strip(), answer=answer.strip(),
+    )
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"'{name}'" for name in names)
+
+
+def count_rows(path: Path) -> int | None:
+    """How many data rows a file holds, for a progress total; None when it cannot tell."""
+    path = Path(path)
+    try:
+        if is_jsonl(path):
+            with path.open("rb") as handle:
+                return sum(1 for raw in handle if raw.strip())
+        with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+            reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
+            rows = 0
+            try:
+                for cells in reader:
+                    rows += any(cell.strip() for cell in cells)
+            except csv.Error:
+                return None
+            return max(0, rows - 1)
+    except OSError:
+        return None
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def output_format(out: Path, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return "jsonl" if is_jsonl(out) else "csv"
+
+
+class ResultWriter:
+    """Appends output rows and flushes after every chunk, so a killed run loses at most one chunk."""
+
+    def __init__(self, path: Path, fmt: str, *, append: bool) -> None:
+        self.path, self.format = path, fmt
+        fresh = not append or not path.exists() or path.stat().st_size == 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = path.open("w" if fresh else "a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+        self._csv = csv.writer(self._handle, lineterminator="\n") if fmt == "csv" else None
+        if fresh and self._csv is not None:
+            self._csv.writerow(OUTPUT_COLUMNS)
+            self._handle.flush()
+
+    def write(self, records: Iterable[Mapping[str, Any]]) -> None:
+        if self._csv is not None:
+            self._csv.writerows([_csv_cells(record) for record in records])
+        else:
+            self._handle.write("".join(
+                json.dumps({key: record[key] for key in OUTPUT_COLUMNS}, ensure_ascii=False) + "\n"
+                for record in records
+            ))
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "ResultWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _csv_cells(record: Mapping[str, Any]) -> list[str]:
+    cells = []
+    for key in OUTPUT_COLUMNS:
+        value = record[key]
+        if value is None:
+            cells.append("")
+        elif isinstance(value, bool):
+            cells.append("true" if value else "false")
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _from_csv_cells(cells: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = dict(zip(OUTPUT_COLUMNS, cells))
+    record["score"] = float(record["score"]) if record["score"] else None
+    record["needs_review"] = record["needs_review"] == "true"
+    for key in ("verdict", "error"):
+        record[key] = record[key] or None
+    return record
+
+
+def read_existing_output(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
+    """The complete rows of an earlier run's output, in order.
+
+    A run killed mid-write can leave a partial last row: the file is cut back to the end
+    of the last complete row before anything is appended. A file that is not an output of
+    this command raises InputError and is left untouched.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return iter(())
+    kept_end = 0
+    for kept_end, _ in _scan_output(path, fmt):  # first pass: where the complete rows end
+        pass
+    if kept_end < path.stat().st_size:
+        with path.open("r+b") as handle:
+            handle.truncate(kept_end)
+    return (record for _, record in _scan_output(path, fmt) if record)
+
+
+def _not_ours(path: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: --resume: this is not an output of `interviewer grade` ({why}); "
+        "choose another --out or drop --resume"
+    )
+
+
+def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(end offset, record) of every complete row; a cut-short last row is left out."""
+    with path.open("rb") as handle:
+        offset = 0
+        if fmt == "csv":
+            header = handle.readline()
+            if not header.endswith(b"\n"):
+                return  # killed while writing the header
+            if header.rstrip(b"\r\n") != ",".join(OUTPUT_COLUMNS).encode():
+                raise _not_ours(path, "its header differs")
+            offset = len(header)
+            yield offset, {}  # the header alone is a complete prefix
+            pending = b""
+            for raw in handle:
+                pending += raw
+                # Quotes are doubled inside quoted fields: an odd count means a field
+                # spans lines; a row the kill cut short lacks its final newline.
+                if pending.count(b'"') % 2 or not pending.endswith(b"\n"):
+                    continue
+                try:
+                    cells = next(csv.reader([pending.decode("utf-8")]))
+                except (csv.Error, UnicodeDecodeError, StopIteration):
+                    raise _not_ours(path, f"unreadable row at byte {offset}") from None
+                if len(cells) != len(OUTPUT_COLUMNS):
+                    raise _not_ours(path, f"a row with {len(cells)} columns at byte {offset}")
+                offset += len(pending)
+                pending = b""
+                yield offset, _from_csv_cells(cells)
+        else:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    return  # cut short
+                try:
+                    record = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                    raise _not_ours(path, f"bad JSON at byte {offset}") from None
+                if not isinstance(record, dict) or set(record) != set(OUTPUT_COLUMNS):
+                    raise _not_ours(path, f"unexpected fields at byte {offset}")
+                offset += len(raw)
+                yield offset, record
+
+
+def remove_partial(path: Path) -> None:
+    """Delete a file if present (an unfinished report)."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

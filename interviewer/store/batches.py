@@ -1,0 +1,116 @@
+"""Batch runs in the store: a session of kind 'batch' per (submissions file, output file).
+
+A turn's position is its row's 0-based index in the submissions file (rows that could
+not be graded have no turn), so a resumed run can drop exactly the turns the output
+file does not have yet, and find a row's grade again for the report.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from interviewer.grading.models import Grade
+from interviewer.store.db import utc_now
+from interviewer.store.transcripts import (
+    _INSERT_GRADE,
+    BATCH,
+    _as_json,
+    _grade_row,
+    _store_snapshot,
+    create_session,
+    finish_session,
+)
+
+if TYPE_CHECKING:
+    from interviewer.batch import BatchResult
+
+
+def create_batch_session(
+    db: sqlite3.Connection, *, source: Path, output: Path, grader: str, settings: Mapping[str, Any]
+) -> str:
+    return create_session(db, kind=BATCH, grader=grader, source=str(source),
+                          settings={**settings, "output": str(output)})
+
+
+def find_batch_session(db: sqlite3.Connection, source: Path, output: Path) -> str | None:
+    """The latest batch session that graded SOURCE into OUTPUT (absolute paths)."""
+    for row in db.execute(
+        "SELECT id, settings FROM sessions WHERE kind = ? AND source = ? ORDER BY started_at DESC, rowid DESC",
+        (BATCH, str(source)),
+    ):
+        try:
+            settings = json.loads(row["settings"] or "{}")
+        except json.JSONDecodeError:
+            continue
+        if isinstance(settings, dict) and settings.get("output") == str(output):
+            return str(row["id"])
+    return None
+
+
+def session_grader(db: sqlite3.Connection, session_id: str) -> str | None:
+    row = db.execute("SELECT grader FROM sessions WHERE id = ?", (session_id,)).fetchone()
+    return row["grader"] if row else None
+
+
+def record_chunk(
+    db: sqlite3.Connection, session_id: str, results: Sequence[BatchResult], *, replace_from: int | None = None
+) -> None:
+    """Write the graded rows of one chunk (a turn and a grade each) in one transaction.
+
+    `replace_from` (a 1-based row number) first drops this session's turns from that row
+    on: rows an interrupted run committed here but never wrote to its output.
+    """
+    now = utc_now()
+    known: dict[str, str] = {}
+    graded = [result for result in results if result.grade is not None and result.item is not None]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if replace_from is not None:
+            stale = "SELECT id FROM turns WHERE session_id = ? AND position >= ?"
+            db.execute(f"DELETE FROM grades WHERE turn_id IN ({stale})", (session_id, replace_from - 1))
+            db.execute("DELETE FROM turns WHERE session_id = ? AND position >= ?", (session_id, replace_from - 1))
+        next_id = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM turns").fetchone()[0]
+        turns, grades = [], []
+        for offset, result in enumerate(graded):
+            item, submission = result.item, result.submission
+            turns.append((
+                next_id + offset, session_id, submission.row - 1, "submission", None, item.id,
+                _store_snapshot(db, _as_json(item.question), known),
+                _store_snapshot(db, _as_json(item.rubric), known),
+                submission.candidate or None, submission.answer, "answered", now, now, None,
+            ))
+            grades.append(_grade_row(next_id + offset, result.grade, now))
+        db.executemany(
+            "INSERT INTO turns (id, session_id, position, kind, parent_turn_id, question_id, question, rubric, "
+            "candidate, answer, status, asked_at, answered_at, seconds) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            turns,
+        )
+        db.executemany(_INSERT_GRADE, grades)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def stored_grade(db: sqlite3.Connection, session_id: str, row: int) -> Grade | None:
+    """The latest grade recorded for a row (1-based) of this batch session."""
+    found = db.execute(
+        "SELECT g.grade FROM grades g JOIN turns t ON t.id = g.turn_id "
+        "WHERE t.session_id = ? AND t.position = ? ORDER BY g.id DESC LIMIT 1",
+        (session_id, row - 1),
+    ).fetchone()
+    if found is None:
+        return None
+    try:
+        return Grade.model_validate_json(found[0])
+    except ValueError:
+        return None
+
+
+def finish_batch_session(db: sqlite3.Connection, session_id: str) -> None:
+    finish_session(db, session_id)
