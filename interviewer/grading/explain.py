@@ -1,0 +1,249 @@
+"""Turning evidence into a Grade the candidate can act on: concept results with quotes,
+warnings, feedback naming the concepts, a follow-up question and the review flag.
+
+Shared by every grader, so feedback reads the same whichever grader scored the answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from interviewer.grading.lexical import COVERED_AT, PARTLY_AT, LexicalEvidence
+from interviewer.grading.models import (
+    ConceptResult,
+    ConceptStatus,
+    Feedback,
+    Grade,
+    GradeWarning,
+    WarningKind,
+    verdict_for,
+)
+
+MIN_CONTENT_WORDS = 3
+# Scores are capped when the answer only repeats the question or talks about something else.
+PARROT_CAP = 30.0
+OFF_TOPIC_CAP = 10.0
+MISCONCEPTION_FACTOR = 0.7
+
+
+def status_for(strength: float) -> ConceptStatus:
+    if strength >= COVERED_AT:
+        return ConceptStatus.covered
+    if strength >= PARTLY_AT:
+        return ConceptStatus.partly
+    return ConceptStatus.missing
+
+
+@dataclass(frozen=True)
+class ConceptFinding:
+    """One concept's outcome, as a grader decided it."""
+
+    label: str
+    strength: float
+    evidence: str | None
+    weight: float
+    required: bool
+    description: str = ""
+    negated_evidence: str | None = None
+
+    @property
+    def status(self) -> ConceptStatus:
+        return status_for(self.strength)
+
+
+def findings_from_lexical(evidence: LexicalEvidence) -> list[ConceptFinding]:
+    return [
+        ConceptFinding(
+            label=match.prepared.concept.label,
+            strength=match.strength,
+            evidence=match.evidence,
+            weight=match.prepared.concept.weight,
+            required=match.prepared.concept.required,
+            description=match.prepared.concept.description,
+            negated_evidence=match.negated_evidence if match.negated else None,
+        )
+        for match in evidence.concepts
+    ]
+
+
+def _short(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _importance(finding: ConceptFinding) -> tuple[int, float]:
+    return (0 if finding.required else 1, -finding.weight)
+
+
+@dataclass
+class Signals:
+    """Answer-level signals that become warnings and caps."""
+
+    too_short: bool = False
+    parrots_question: bool = False
+    off_topic: bool = False
+    extra_warnings: list[GradeWarning] = field(default_factory=list)
+    conflict: str | None = None
+
+
+def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
+    lap = evidence.overlap
+    words = lap.content_words
+    reference_words = evidence.prepared.reference_length
+    too_short = words < MIN_CONTENT_WORDS or (words < 6 and words < 0.25 * reference_words)
+    parrots = words >= 1 and lap.question_share >= 0.6 and lap.recall < 0.25 and coverage < 0.5
+    off_topic = words >= 4 and lap.related_share < 0.15 and coverage < 0.2
+    return Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
+
+
+def build_grade(
+    *,
+    score: float,
+    similarity: float,
+    findings: Sequence[ConceptFinding],
+    evidence: LexicalEvidence,
+    signals: Signals,
+    grader: str,
+    version: str,
+    details: dict[str, Any],
+) -> Grade:
+    """Apply warnings and caps to a raw score and explain the result."""
+    warnings: list[GradeWarning] = []
+    answer_words = evidence.overlap.content_words
+    if not evidence.answer.text.strip():
+        warnings.append(GradeWarning(kind=WarningKind.too_short, message="The answer is empty."))
+        score = 0.0
+    elif signals.too_short:
+        warnings.append(GradeWarning(
+            kind=WarningKind.too_short,
+            message=f"The answer is very short ({answer_words} content word{'s' if answer_words != 1 else ''}); "
+            "an interviewer expects a few sentences that explain the idea.",
+        ))
+    if signals.parrots_question:
+        warnings.append(GradeWarning(
+            kind=WarningKind.parrots_question,
+            message="The answer mostly repeats the question's own words without adding an explanation.",
+        ))
+        score = min(score, PARROT_CAP)
+    if signals.off_topic:
+        warnings.append(GradeWarning(
+            kind=WarningKind.off_topic,
+            message="The answer does not seem to address this question: almost none of its content "
+            "relates to the topic.",
+        ))
+        score = min(score, OFF_TOPIC_CAP)
+    for finding in findings:
+        if finding.negated_evidence:
+            warnings.append(GradeWarning(
+                kind=WarningKind.negated_concept,
+                message=f"'{finding.label}' is stated negatively (\"{_short(finding.negated_evidence)}\"); "
+                "a correct answer affirms it.",
+            ))
+    for hit in evidence.misconceptions:
+        explanation = f" {hit.misconception.explanation.strip()}" if hit.misconception.explanation.strip() else ""
+        warnings.append(GradeWarning(
+            kind=WarningKind.misconception,
+            message=f"Misconception: \"{_short(hit.evidence)}\" ({hit.misconception.statement}).{explanation}",
+        ))
+    if evidence.misconceptions:
+        score *= MISCONCEPTION_FACTOR ** len(evidence.misconceptions)
+    warnings.extend(signals.extra_warnings)
+
+    score = round(min(100.0, max(0.0, score)), 1)
+    results = [
+        ConceptResult(
+            label=f.label,
+            status=f.status,
+            evidence=f.evidence if f.status is not ConceptStatus.missing else None,
+            strength=round(min(1.0, max(0.0, f.strength)), 3),
+            weight=f.weight,
+            required=f.required,
+        )
+        for f in findings
+    ]
+    covered_share = sum(f.weight for f in findings if f.status is ConceptStatus.covered) / (
+        sum(f.weight for f in findings) or 1.0
+    )
+    conflict = signals.conflict
+    if conflict is None and (evidence.misconceptions or any(f.negated_evidence for f in findings)) and (
+        covered_share >= 0.5 or score >= 60
+    ):
+        conflict = "the answer covers key concepts but also states something wrong about them"
+    if conflict:
+        details = {**details, "review_reason": conflict}
+    return Grade(
+        score=score,
+        verdict=verdict_for(score),
+        concepts=results,
+        reference_similarity=round(min(1.0, max(0.0, similarity)), 3),
+        feedback=feedback_for(findings, evidence, warnings),
+        warnings=warnings,
+        needs_review=conflict is not None,
+        follow_up=follow_up_for(findings),
+        grader=grader,
+        grader_version=version,
+        details=details,
+    )
+
+
+def feedback_for(
+    findings: Sequence[ConceptFinding], evidence: LexicalEvidence, warnings: Sequence[GradeWarning]
+) -> Feedback:
+    covered = [f for f in findings if f.status is ConceptStatus.covered]
+    partly = [f for f in findings if f.status is ConceptStatus.partly]
+    missing = sorted((f for f in findings if f.status is ConceptStatus.missing), key=_importance)
+
+    if covered:
+        quoted = "; ".join(f"{f.label} (\"{_short(f.evidence or '', 60)}\")" for f in covered[:3])
+        more = f" and {len(covered) - 3} more" if len(covered) > 3 else ""
+        good = f"You covered {quoted}{more}."
+        if partly:
+            good += " You touched on " + ", ".join(f.label for f in partly[:3]) + "."
+    elif partly:
+        good = "You touched on " + "; ".join(
+            f"{f.label} (\"{_short(f.evidence or '', 60)}\")" for f in partly[:3]
+        ) + ", but did not explain it fully."
+    else:
+        good = "The answer does not yet state any of the key concepts."
+
+    if missing:
+        parts = [f"{f.label} ({_short(f.description, 80)})" if f.description else f.label for f in missing[:3]]
+        missing_text = "A strong answer would also cover: " + "; ".join(parts) + "."
+    elif partly:
+        missing_text = "Explain more fully: " + ", ".join(f.label for f in partly) + "."
+    else:
+        missing_text = "Nothing essential is missing."
+
+    kinds = {warning.kind for warning in warnings}
+    if evidence.misconceptions:
+        item = evidence.misconceptions[0].misconception
+        next_step = f"Correct the misconception \"{item.statement}\"" + (
+            f": {item.explanation.strip()}" if item.explanation.strip() else "."
+        )
+    elif any(f.negated_evidence for f in findings):
+        negated = next(f for f in findings if f.negated_evidence)
+        next_step = f"Re-check {negated.label}: a correct answer states it affirmatively."
+    elif "parrots_question" in {k.value for k in kinds} and missing:
+        next_step = f"Explain the mechanism instead of restating the question: start with {missing[0].label}."
+    elif missing:
+        target = missing[0]
+        about = f" ({_short(target.description, 100)})" if target.description else ""
+        next_step = f"Study {target.label}{about} and practise explaining it in one or two sentences."
+    elif partly:
+        target = sorted(partly, key=_importance)[0]
+        next_step = f"Make {target.label} explicit: say what it is and why it matters here."
+    else:
+        next_step = "Practise giving the same answer in under a minute, with one concrete example."
+    return Feedback(good=good, missing=missing_text, next_step=next_step)
+
+
+def follow_up_for(findings: Sequence[ConceptFinding]) -> str | None:
+    weak = sorted((f for f in findings if f.status is not ConceptStatus.covered), key=lambda f: (f.strength, _importance(f)))
+    if not weak:
+        return None
+    target = weak[0]
+    if target.status is ConceptStatus.partly:
+        return f"You mentioned {target.label}; can you explain it in more detail?"
+    return f"How does {target.label} come into this?"

@@ -1,0 +1,214 @@
+"""Text handling shared by the graders: tokens with their offsets, sentences and clauses,
+stop words, negation cues, word weights from a background of common English, and fuzzy
+matching of misspelt words.
+
+Every token keeps its character offsets, so evidence quoted back to the candidate is
+always a verbatim slice of what they wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from interviewer.grading.stemmer import stem
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# Sentence ends: . ! ? ; or a line break (bullets, numbered steps), keeping decimals intact.
+_SENTENCE_BREAK = re.compile(r"(?<!\d)[.!?;]+(?=\s|$)|\n+|(?<=\s)[-*•]\s|:\s*\n")
+# Clause breaks inside a sentence: commas, colons, dashes, brackets and a few conjunctions.
+_CLAUSE_BREAK = re.compile(
+    r"[,:()\[\]]|\s[-–—]\s|\b(?:but|whereas|while|although|though|however|because|so that)\b",
+    re.IGNORECASE,
+)
+
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can can't cannot could couldn't did didn't do does
+    doesn't doing don't down during each either etc few for from further get gets got had hadn't
+    has hasn't have haven't having he her here hers herself him himself his how however i if in
+    into is isn't it it's its itself just let's like make makes many may me might more most much
+    must mustn't my myself no nor not now of off often on once one only or other ought our ours
+    ourselves out over own per rather same say says shall shan't she should shouldn't so some such
+    than that that's the their theirs them themselves then there there's these they this those
+    through thus to too under until up upon us use used uses using very via was wasn't we were
+    weren't what when where whether which while who whom whose why will with within without won't
+    would wouldn't yes yet you your yours yourself yourselves e g ie eg i.e e.g
+    """.split()
+)
+
+NEGATION_CUES = frozenset(
+    """
+    not no never none nothing neither nor without cannot can't don't doesn't didn't isn't aren't
+    wasn't weren't won't wouldn't shouldn't couldn't hasn't haven't hadn't mustn't instead
+    """.split()
+)
+# "rather than X" and "instead of X" negate what follows them too.
+
+# Zipf value given to words missing from the background list: rarer than anything in it.
+UNKNOWN_ZIPF = 2.5
+# Information weight of a word: how much rarer it is than the most common function words.
+_MAX_ZIPF = 7.0
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    lower: str
+    stem: str
+    stop: bool
+    sentence: int
+    clause: int
+
+
+def _apostrophes(word: str) -> str:
+    return word.replace("’", "'")
+
+
+def normalise(word: str) -> str:
+    """Lowercase with plain apostrophes."""
+    return _apostrophes(word.lower())
+
+
+def word_stem(lower: str) -> str:
+    if lower.endswith("n't"):
+        return lower
+    if "'" in lower:
+        lower = lower.split("'", 1)[0]
+    return stem(lower)
+
+
+def _boundaries(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [match.end() for match in pattern.finditer(text)]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Words of the text with offsets, sentence and clause numbers."""
+    sentence_ends = _boundaries(_SENTENCE_BREAK, text)
+    clause_ends = sorted({*sentence_ends, *(m.start() for m in _CLAUSE_BREAK.finditer(text))})
+    tokens: list[Token] = []
+    sentence = clause = 0
+    s_index = c_index = 0
+    for match in _WORD.finditer(text):
+        start = match.start()
+        while s_index < len(sentence_ends) and sentence_ends[s_index] <= start:
+            s_index += 1
+            sentence += 1
+        while c_index < len(clause_ends) and clause_ends[c_index] <= start:
+            c_index += 1
+            clause += 1
+        word = match.group()
+        lower = normalise(word)
+        tokens.append(Token(word, start, match.end(), lower, word_stem(lower), lower in STOP_WORDS, sentence, clause))
+    return tokens
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the non-stop words, in order (all stems when every word is a stop word)."""
+    tokens = tokenize(text)
+    content = [token.stem for token in tokens if not token.stop]
+    return content or [token.stem for token in tokens]
+
+
+@lru_cache(maxsize=1)
+def _background() -> dict[str, float]:
+    zipf: dict[str, float] = {}
+    data = resources.files("interviewer.grading").joinpath("data/english_zipf.txt").read_text("utf-8")
+    for line in data.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        value, *words = line.split()
+        for word in words:
+            zipf.setdefault(word, float(value))
+    return zipf
+
+
+@lru_cache(maxsize=1)
+def _background_stems() -> dict[str, float]:
+    """The highest Zipf value among the words sharing each stem."""
+    by_stem: dict[str, float] = {}
+    for word, value in _background().items():
+        key = stem(word)
+        if value > by_stem.get(key, 0.0):
+            by_stem[key] = value
+    return by_stem
+
+
+def is_known_word(lower: str) -> bool:
+    return lower in _background()
+
+
+def zipf_of(lower: str) -> float:
+    return _background().get(lower, UNKNOWN_ZIPF)
+
+
+@lru_cache(maxsize=65536)
+def stem_weight(stem_text: str) -> float:
+    """How informative a stem is (an IDF from the background): 0 for the commonest words,
+    about 4.5 for words rarer than anything in the background list."""
+    value = _background_stems().get(stem_text, UNKNOWN_ZIPF)
+    return max(0.05, _MAX_ZIPF - value)
+
+
+def negated_tokens(tokens: list[Token], window: int = 5) -> list[bool]:
+    """Whether each token sits under a negation cue earlier in its clause (within `window` words)."""
+    flags = [False] * len(tokens)
+    last_cue: int | None = None
+    last_clause = -1
+    for index, token in enumerate(tokens):
+        if token.clause != last_clause:
+            last_cue, last_clause = None, token.clause
+        if last_cue is not None and index - last_cue <= window and not token.stop:
+            flags[index] = True
+        if token.lower in NEGATION_CUES or (
+            token.lower == "than" and index > 0 and tokens[index - 1].lower == "rather"
+        ):
+            last_cue = index
+    return flags
+
+
+def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
+    """Damerau-Levenshtein distance (adjacent swaps count once) of a and b is <= limit."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    previous_previous: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        row_min = current[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, previous_previous[j - 2] + 1)
+            current[j] = value
+            row_min = min(row_min, value)
+        if row_min > limit:
+            return False
+        previous_previous, previous = previous, current
+    return previous[-1] <= limit
+
+
+def typo_limit(length: int) -> int:
+    """Edits tolerated as a typo for a word of this length: none under 6 letters."""
+    if length >= 9:
+        return 2
+    if length >= 6:
+        return 1
+    return 0
+
+
+def is_typo_of(answer_word: str, target_word: str) -> bool:
+    """A misspelling of `target_word`: same first letter, a small edit distance, and the
+    answer word is no real English word of its own ("decoder" is no typo of "encoder")."""
+    if answer_word == target_word or not answer_word or answer_word[0] != target_word[0]:
+        return False
+    limit = typo_limit(min(len(answer_word), len(target_word)))
+    if limit == 0 or is_known_word(answer_word):
+        return False
+    return edit_distance_at_most(answer_word, target_word, limit)
