@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from interviewer.bank.models import BankQuestion, Level, Question, Rubric
+from interviewer.bank.models import BankQuestion, Concept, Level, Misconception, Question, Rubric
 from interviewer.errors import BankError
 from interviewer.paths import shipped_question_files, user_bank_paths
 
@@ -30,6 +30,15 @@ class _LineDict(dict):
 
 class _LineLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _LineDict:  # type: ignore[override]
+        # PyYAML silently keeps the last of two equal keys; a bank author wants to hear about it.
+        seen: set[object] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}' in one mapping", key_node.start_mark
+                )
+            seen.add(key)
         mapping = _LineDict(super().construct_mapping(node, deep=deep))
         mapping.line = node.start_mark.line + 1
         return mapping
@@ -45,9 +54,9 @@ class BankProblems(BankError):
 
     def __init__(self, problems: Sequence[BankError]) -> None:
         self.problems = list(problems)
-        lines = [problem.message for problem in self.problems]
+        lines = [f"{len(self.problems)} problems in the question banks:"]
+        lines += [f"  {problem.message}" for problem in self.problems]
         super().__init__("\n".join(lines))
-        self.message = "\n".join(lines)
 
 
 @dataclass
@@ -138,27 +147,71 @@ def read_yaml(path: Path) -> Any:
         raise BankError(f"malformed YAML: {exc}", path=path) from None
 
 
-def _describe_validation(exc: ValidationError) -> str:
-    parts = []
+_NESTED_MODELS: dict[str, type[BaseModel]] = {"concepts": Concept, "misconceptions": Misconception}
+
+
+def _field_names(model: type[BaseModel]) -> str:
+    return ", ".join(model.model_fields)
+
+
+def _describe_error(error: Any, model: type[BaseModel]) -> str:
+    """One pydantic error in words a bank author understands."""
+    name = str(error["loc"][-1]) if error["loc"] else "entry"
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "missing":
+        return f"missing field '{name}'"
+    if kind == "extra_forbidden":
+        return f"unknown field '{name}' (allowed: {_field_names(model)})"
+    if kind == "enum" and name == "level":
+        allowed = ", ".join(level.value for level in Level)
+        return f"unknown level '{given}' (use one of: {allowed})"
+    if kind == "string_pattern_mismatch" and name == "id":
+        return (
+            f"id '{given}' is not a valid question id "
+            "(lowercase 'bank/name', e.g. dl-nlp/q10-lstm)"
+        )
+    if kind == "too_short" and name == "concepts":
+        return "a rubric needs at least one concept"
+    if kind == "list_type":
+        return f"field '{name}' must be a list, e.g. [a, b]"
+    if kind == "string_type":
+        return f"field '{name}' must be text"
+    if kind == "model_type":
+        return f"'{name}' entries must be mappings of fields"
+    message = error["msg"].removeprefix("Value error, ")
+    return f"field '{name}': {message[0].lower()}{message[1:]}"
+
+
+def _describe_validation(
+    exc: ValidationError, model: type[BaseModel], entry: Any, base: str | None
+) -> list[tuple[str, str | None]]:
+    """Group errors by the mapping they sit in: (problem, location) per mapping.
+
+    An error inside `concepts[1]` is reported at that concept's own line and label.
+    """
+    groups: dict[tuple[Any, ...], tuple[str | None, type[BaseModel], list[str]]] = {}
     for error in exc.errors():
-        field_name = ".".join(str(piece) for piece in error["loc"]) or "entry"
-        kind = error["type"]
-        if kind == "missing":
-            parts.append(f"missing field '{field_name}'")
-        elif kind == "extra_forbidden":
-            parts.append(f"unknown field '{field_name}'")
-        elif kind == "enum" and error["loc"] and error["loc"][-1] == "level":
-            allowed = ", ".join(level.value for level in Level)
-            parts.append(f"unknown level '{error.get('input')}' (use one of: {allowed})")
-        elif kind == "string_pattern_mismatch" and error["loc"] == ("id",):
-            parts.append(
-                f"id '{error.get('input')}' is not a valid question id "
-                "(lowercase 'bank/name', e.g. dl-nlp/q10-lstm)"
-            )
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-            parts.append(f"field '{field_name}': {message}")
-    return "; ".join(parts)
+        loc = error["loc"]
+        owner: tuple[Any, ...] = ()
+        owner_model, location = model, base
+        if len(loc) >= 3 and loc[0] in _NESTED_MODELS and isinstance(loc[1], int):
+            owner, owner_model = (loc[0], loc[1]), _NESTED_MODELS[str(loc[0])]
+            item = entry.get(loc[0])[loc[1]] if isinstance(entry, dict) else None
+            location = _nested_location(base, item, str(loc[0]), loc[1])
+        groups.setdefault(owner, (location, owner_model, []))[2].append(
+            _describe_error(error, owner_model)
+        )
+    return [("; ".join(messages), location) for location, _, messages in groups.values()]
+
+
+def _nested_location(base: str | None, item: Any, kind: str, index: int) -> str:
+    singular = kind.removesuffix("s")
+    label = item.get("label") or item.get("statement") if isinstance(item, dict) else None
+    named = f"{singular} '{label}'" if isinstance(label, str) and label.strip() else f"{singular} {index + 1}"
+    parts = [part for part in (base or "").split(", ") if part and not part.startswith("line ")]
+    line = getattr(item, "line", None)
+    return ", ".join([*([f"line {line}"] if line else []), *parts, named])
 
 
 def _entries(document: Any, key: str, path: Path) -> list[Any]:
@@ -167,9 +220,11 @@ def _entries(document: Any, key: str, path: Path) -> list[Any]:
     if not isinstance(document, dict) or key not in document:
         raise BankError(f"expected a mapping with a '{key}' list at the top", path=path)
     entries = document[key]
+    line = getattr(document, "line", None)
     if not isinstance(entries, list):
-        line = getattr(document, "line", None)
         raise BankError(f"'{key}' must be a list", path=path, location=f"line {line}" if line else None)
+    if not entries:
+        raise BankError(f"the '{key}' list is empty", path=path)
     return entries
 
 
@@ -184,28 +239,45 @@ def _entry_location(entry: Any, id_key: str) -> str | None:
 
 
 def _parse_entry(model: type[BaseModel], entry: Any, path: Path, id_key: str) -> Any:
+    """The validated model, or a BankProblems with one message per faulty mapping."""
     location = _entry_location(entry, id_key)
     if not isinstance(entry, dict):
         raise BankError("each entry must be a mapping of fields", path=path, location=location)
     try:
         return model.model_validate(dict(entry))
     except ValidationError as exc:
-        raise BankError(_describe_validation(exc), path=path, location=location) from None
+        found = [
+            BankError(message, path=path, location=where)
+            for message, where in _describe_validation(exc, model, entry, location)
+        ]
+        for problem in found:
+            problem.entry_id = entry.get(id_key)  # so a faulty rubric is not also reported missing
+        raise (found[0] if len(found) == 1 else BankProblems(found)) from None
 
 
-def load_question_file(path: Path) -> tuple[list[Question], list[BankError]]:
+def _failed_ids(problems: Iterable[BankError]) -> set[str]:
+    """The ids of entries that failed validation (set by _parse_entry)."""
+    return {p.entry_id for p in problems if isinstance(getattr(p, "entry_id", None), str)}  # type: ignore[attr-defined]
+
+
+def _collect(problem: BankError, into: list[BankError]) -> None:
+    into.extend(problem.problems if isinstance(problem, BankProblems) else [problem])
+
+
+def load_question_file(path: Path) -> tuple[list[tuple[Question, int | None]], list[BankError]]:
+    """The file's questions with the line each starts on, and the problems of the faulty ones."""
     document = read_yaml(path)
     entries = _entries(document, "questions", path)
-    bank_name = document.get("bank") or path.stem
-    questions: list[Question] = []
+    bank_name = str(document.get("bank") or path.stem)
+    questions: list[tuple[Question, int | None]] = []
     problems: list[BankError] = []
     for entry in entries:
         if isinstance(entry, dict) and not entry.get("source"):
             entry["source"] = bank_name
         try:
-            questions.append(_parse_entry(Question, entry, path, "id"))
+            questions.append((_parse_entry(Question, entry, path, "id"), getattr(entry, "line", None)))
         except BankError as problem:
-            problems.append(problem)
+            _collect(problem, problems)
     return questions, problems
 
 
@@ -218,15 +290,47 @@ def load_rubric_file(path: Path) -> tuple[list[tuple[Rubric, int | None]], list[
         try:
             rubrics.append((_parse_entry(Rubric, entry, path, "question_id"), getattr(entry, "line", None)))
         except BankError as problem:
-            problems.append(problem)
+            _collect(problem, problems)
     return rubrics, problems
+
+
+def _at(line: int | None, what: str) -> str:
+    return f"line {line}, {what}" if line else what
+
+
+def _load_rubrics(
+    rubric_file: Path, question_file: Path, known: set[str], problems: list[BankError]
+) -> dict[str, Rubric | None]:
+    """Rubrics by question id; None for an entry that exists but is faulty (already reported)."""
+    try:
+        parsed, found = load_rubric_file(rubric_file)
+    except BankError as problem:
+        problems.append(problem)
+        return {}
+    problems.extend(found)
+    rubrics: dict[str, Rubric | None] = dict.fromkeys(_failed_ids(found))
+    for rubric, line in parsed:
+        where = _at(line, f"rubric for {rubric.question_id}")
+        if rubric.question_id not in known:
+            problems.append(BankError(
+                f"rubric names unknown question '{rubric.question_id}' "
+                f"(no such id in {question_file.name})",
+                path=rubric_file, location=where,
+            ))
+        elif rubrics.get(rubric.question_id):
+            problems.append(BankError(
+                f"second rubric for question '{rubric.question_id}'", path=rubric_file, location=where
+            ))
+        else:
+            rubrics[rubric.question_id] = rubric
+    return rubrics
 
 
 def collect_problems(question_files: Sequence[Path]) -> tuple[Bank, list[BankError]]:
     """Load every file, gathering every problem instead of stopping at the first."""
     bank = Bank()
     problems: list[BankError] = []
-    origin: dict[str, Path] = {}
+    origin: dict[str, str] = {}
     for question_file in question_files:
         try:
             questions, found = load_question_file(question_file)
@@ -237,57 +341,62 @@ def collect_problems(question_files: Sequence[Path]) -> tuple[Bank, list[BankErr
         bank.files.append(question_file)
 
         rubric_file = rubric_path_for(question_file)
-        rubrics: dict[str, Rubric] = {}
-        if rubric_file.exists():
-            try:
-                parsed, found = load_rubric_file(rubric_file)
-            except BankError as problem:
-                problems.append(problem)
-                parsed = []
-            else:
-                problems.extend(found)
-            known = {question.id for question in questions}
-            for rubric, line in parsed:
-                where = f"line {line}" if line else None
-                if rubric.question_id not in known:
-                    problems.append(BankError(
-                        f"rubric names unknown question '{rubric.question_id}' "
-                        f"(no such id in {question_file.name})",
-                        path=rubric_file, location=where,
-                    ))
-                elif rubric.question_id in rubrics:
-                    problems.append(BankError(
-                        f"second rubric for question '{rubric.question_id}'",
-                        path=rubric_file, location=where,
-                    ))
-                else:
-                    rubrics[rubric.question_id] = rubric
+        if not rubric_file.exists():
+            # One message for the whole file instead of one per question.
+            problems.append(BankError(
+                f"no rubric file for these questions (expected {rubric_file})", path=question_file
+            ))
+            continue
+        # A faulty question is already reported: its rubric still names a known id.
+        known = {question.id for question, _ in questions}
+        known |= _failed_ids(found)
+        rubrics = _load_rubrics(rubric_file, question_file, known, problems)
 
-        for question in questions:
+        for question, line in questions:
+            where = _at(line, f"question {question.id}")
             if question.id in origin:
                 problems.append(BankError(
-                    f"duplicate question id '{question.id}' (already defined in {origin[question.id]})",
-                    path=question_file, location=f"question {question.id}",
+                    f"duplicate question id '{question.id}' (already defined at {origin[question.id]})",
+                    path=question_file, location=where,
                 ))
                 continue
-            rubric = rubrics.get(question.id)
-            if rubric is None:
+            origin[question.id] = f"{question_file}" + (f", line {line}" if line else "")
+            if question.id not in rubrics:
                 problems.append(BankError(
                     f"question has no rubric (add one to {rubric_file})",
-                    path=question_file, location=f"question {question.id}",
+                    path=question_file, location=where,
                 ))
                 continue
-            origin[question.id] = question_file
-            bank.items[question.id] = BankQuestion(question=question, rubric=rubric)
+            rubric = rubrics[question.id]
+            if rubric is not None:  # None: its rubric is faulty, already reported
+                bank.items[question.id] = BankQuestion(question=question, rubric=rubric)
     return bank, problems
+
+
+def resolve_question_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[BankError]]:
+    """Every question file the paths name, each once, and the paths that name none."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    problems: list[BankError] = []
+    for path in paths:
+        try:
+            found = question_files_in(Path(path))
+        except BankError as problem:
+            problems.append(problem)
+            continue
+        for file in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                files.append(file)
+    return files, problems
 
 
 def load_bank(paths: Iterable[Path | str]) -> Bank:
     """Load the banks at these paths; raise one BankError listing every problem."""
-    files: list[Path] = []
-    for path in paths:
-        files.extend(question_files_in(Path(path)))
-    bank, problems = collect_problems(files)
+    files, problems = resolve_question_files(paths)
+    bank, found = collect_problems(files)
+    problems.extend(found)
     if len(problems) == 1:
         raise problems[0]
     if problems:
