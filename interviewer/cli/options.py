@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from interviewer.grading.judge.config import JudgeOptions
 
 
 class GraderChoice(str, Enum):
@@ -37,3 +40,53 @@ BankOption = Annotated[
 ]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead.")]
+
+# The LLM judge. The API key is read from OPENAI_API_KEY only: a key on the command line
+# would end up in shell history and process listings.
+JudgeModelOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--judge-model",
+        help="The judge's model (default: INTERVIEWER_JUDGE_MODEL; gpt-4o-mini on OpenAI; "
+        "a local server is asked which model it serves).",
+        show_default=False,
+    ),
+]
+
+JudgeBaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--judge-base-url",
+        help="An OpenAI-compatible server for the judge, e.g. http://localhost:11434/v1 for Ollama "
+        "(default: OPENAI_BASE_URL, else OpenAI). A local server needs no OPENAI_API_KEY.",
+        show_default=False,
+    ),
+]
+
+JudgeTimeoutOption = Annotated[
+    Optional[float],
+    typer.Option(
+        "--judge-timeout",
+        min=0.1,
+        help="Seconds to wait for one judge reply before retrying, then falling back [default: 60].",
+        show_default=False,
+    ),
+]
+
+ConcurrencyOption = Annotated[
+    int,
+    typer.Option(
+        "--concurrency",
+        min=1,
+        max=64,
+        help="How many answers the judge grades at once.",
+    ),
+]
+
+
+def judge_options(model: Optional[str], base_url: Optional[str], timeout: Optional[float] = None,
+                  concurrency: Optional[int] = None) -> "JudgeOptions":
+    """Bundle the --judge-* and --concurrency values for build_grader(..., judge=...)."""
+    from interviewer.grading.judge.config import JudgeOptions
+
+    return JudgeOptions(model=model, base_url=base_url, timeout=timeout, concurrency=concurrency)

