@@ -8,17 +8,19 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
 def error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    # Messages quote files and YAML ("[a, b]"): escaped, so rich never reads them as markup.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]note:[/] {message}", soft_wrap=True)
+    err_console.print(f"[yellow]note:[/] {escape(message)}", soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
