@@ -411,11 +411,12 @@ def run_batch(
     try:
         with ResultWriter(out, fmt, append=job.resume) as writer:
             fresh = _skip_done(submissions, existing, summary, report, db, session_id, out, notify)
-            first = True
+            first, snapshots = True, batches.SnapshotRefs()
             for results in grade_in_chunks(fresh, grader, resolver, job.chunk_size):
                 # The store first, then the file: the file is what --resume trusts, and
                 # store rows past the file's end are dropped when a resumed run starts.
-                batches.record_chunk(db, session_id, results, replace_from=results[0].submission.row if first else None)
+                batches.record_chunk(db, session_id, results, snapshots=snapshots,
+                                     replace_from=results[0].submission.row if first else None)
                 first = False
                 records = [result.record() for result in results]
                 writer.write(records)

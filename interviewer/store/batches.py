@@ -56,8 +56,31 @@ def session_grader(db: sqlite3.Connection, session_id: str) -> str | None:
     return row["grader"] if row else None
 
 
+class SnapshotRefs:
+    """The stored snapshot references of each question seen in a run, made once per question."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._refs: dict[int, tuple[Any, str, str]] = {}
+
+    def get(self, db: sqlite3.Connection, item: Any) -> tuple[str, str]:
+        found = self._refs.get(id(item))
+        if found is None or found[0] is not item:
+            if len(self._refs) >= self.LIMIT:
+                self._refs.clear()
+            found = (item, _store_snapshot(db, _as_json(item.question)), _store_snapshot(db, _as_json(item.rubric)))
+            self._refs[id(item)] = found
+        return found[1], found[2]
+
+
 def record_chunk(
-    db: sqlite3.Connection, session_id: str, results: Sequence[BatchResult], *, replace_from: int | None = None
+    db: sqlite3.Connection,
+    session_id: str,
+    results: Sequence[BatchResult],
+    *,
+    replace_from: int | None = None,
+    snapshots: SnapshotRefs | None = None,
 ) -> None:
     """Write the graded rows of one chunk (a turn and a grade each) in one transaction.
 
@@ -65,7 +88,7 @@ def record_chunk(
     on: rows an interrupted run committed here but never wrote to its output.
     """
     now = utc_now()
-    known: dict[str, str] = {}
+    snapshots = snapshots or SnapshotRefs()
     graded = [result for result in results if result.grade is not None and result.item is not None]
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -77,10 +100,10 @@ def record_chunk(
         turns, grades = [], []
         for offset, result in enumerate(graded):
             item, submission = result.item, result.submission
+            question_ref, rubric_ref = snapshots.get(db, item)
             turns.append((
                 next_id + offset, session_id, submission.row - 1, "submission", None, item.id,
-                _store_snapshot(db, _as_json(item.question), known),
-                _store_snapshot(db, _as_json(item.rubric), known),
+                question_ref, rubric_ref,
                 submission.candidate or None, submission.answer, "answered", now, now, None,
             ))
             grades.append(_grade_row(next_id + offset, result.grade, now))
