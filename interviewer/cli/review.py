@@ -1,9 +1,133 @@
-"""Commands: review (being written)."""
+"""Commands: history, review, stats, export, regrade (looking back at stored transcripts)."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
+
+from interviewer.cli.options import GraderChoice, JsonOption
+from interviewer.errors import InputError
+
+SessionArgument = Annotated[
+    str, typer.Argument(help="A session id, a unique prefix of one (see `interviewer history`), or 'latest'.")
+]
+
+
+class ExportFormat(str, Enum):
+    md = "md"
+    json = "json"
+    csv = "csv"
+
+
+def history(
+    json_output: JsonOption = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show at most this many sessions.", min=1)] = 20,
+) -> None:
+    """List past sessions (practice and batch), newest first: date, kind, level, answers, mean score, finished or not."""
+    from interviewer.cli import render
+    from interviewer.cli.render.review import show_history
+    from interviewer.review import history_json
+    from interviewer.store import transcripts
+    from interviewer.store.db import connect
+
+    summaries = transcripts.list_sessions(connect(), limit=limit)
+    if json_output:
+        render.print_json(history_json(summaries))
+    else:
+        show_history(summaries)
+
+
+def review(
+    session: SessionArgument = "latest",
+    json_output: JsonOption = False,
+) -> None:
+    """Show a session's full graded transcript: each question, your answer, its latest grade and the follow-ups.
+
+    --json prints every turn with all of its grades (regrading keeps the earlier ones).
+    """
+    from interviewer.cli import render
+    from interviewer.cli.render.review import show_transcript
+    from interviewer.review import summarize, transcript_json
+    from interviewer.store import transcripts
+    from interviewer.store.db import connect
+
+    db = connect()
+    record = transcripts.find_session(db, session)
+    if json_output:
+        render.print_json(transcript_json(db, record))
+    else:
+        show_transcript(summarize(db, record))
+
+
+def stats(json_output: JsonOption = False) -> None:
+    """Progress over time across practice sessions: per level, per topic, a per-session chart,
+    and the concepts you miss most often."""
+    from interviewer.cli import render
+    from interviewer.cli.render.review import show_stats
+    from interviewer.review import compute_stats, stats_json
+    from interviewer.store.db import connect
+
+    result = compute_stats(connect())
+    if json_output:
+        render.print_json(stats_json(result))
+    else:
+        show_stats(result)
+
+
+def export(
+    session: SessionArgument,
+    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="md (readable), json (everything) or csv "
+                                              "(one row per turn).", case_sensitive=False)] = ExportFormat.md,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Export a session's transcript as Markdown, JSON or CSV."""
+    import sys
+
+    from interviewer.cli.render.review import show_exported
+    from interviewer.review import export_session
+    from interviewer.store import transcripts
+    from interviewer.store.db import connect
+
+    db = connect()
+    record = transcripts.find_session(db, session)
+    text = export_session(db, record, fmt.value)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the export ({exc.strerror or exc})") from None
+    show_exported(str(output), fmt.value, len(transcripts.session_turns(db, record.id, with_grades=False)))
+
+
+def regrade(
+    session: SessionArgument,
+    grader: Annotated[GraderChoice, typer.Option(
+        "--grader", "-g", help="The grader to grade again with: offline, embedding, judge or auto.",
+        case_sensitive=False)],
+) -> None:
+    """Grade a session's answers again with another grader. New grades are added; the old ones are kept."""
+    from interviewer.cli.render import session as screen
+    from interviewer.cli.render.review import show_regraded
+    from interviewer.grading.select import build_grader
+    from interviewer.review import regrade_session
+    from interviewer.store import transcripts
+    from interviewer.store.db import connect
+
+    db = connect()
+    record = transcripts.find_session(db, session)
+    active = build_grader(grader.value, notify=screen.notice)
+    count = regrade_session(db, record, active)
+    show_regraded(count, active.name, record.id)
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("history")(history)
+    app.command("review")(review)
+    app.command("stats")(stats)
+    app.command("export")(export)
+    app.command("regrade")(regrade)
