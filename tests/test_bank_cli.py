@@ -211,7 +211,7 @@ def test_valid_small_bank_passes(tmp_path):
 def test_malformed_yaml_names_file_and_line(tmp_path):
     bank = write_bank(tmp_path, questions=QUESTIONS.replace("topics: [transformers]", "topics: [transformers"))
     assert_bad(invoke("bank", "validate", str(bank)), "questions/mini.yaml", "malformed YAML",
-               "flow sequence that starts on line 11")
+               "flow sequence that starts on line 10")
 
 
 def test_tab_indentation_is_explained(tmp_path):
