@@ -89,14 +89,15 @@ def validation_problems(problems: Sequence[BankError], *, file_count: int) -> No
     for problem in problems:
         error(problem.message)
     noun = "problem" if len(problems) == 1 else "problems"
-    err_console.print(f"{len(problems)} {noun} in {file_count} question file(s).")
+    err_console.print(f"{len(problems)} {noun} in {file_count} question file(s).", soft_wrap=True)
 
 
 def validation_summary(summary: dict[str, Any]) -> None:
     levels = ", ".join(f"{count} {level}" for level, count in summary["levels"].items() if count)
     console.print(
         f"[green]OK[/] {summary['questions']} questions, {summary['rubrics']} rubrics "
-        f"({summary['concepts']} concepts) in {len(summary['files'])} file(s): {levels}"
+        f"({summary['concepts']} concepts) in {len(summary['files'])} file(s): {levels}",
+        soft_wrap=True,
     )
 
 
@@ -111,4 +112,5 @@ def import_summary(result: ImportResult, *, source: Path, out: Path) -> None:
         f"and use it with --bank {out} (e.g. interviewer bank list --bank {out}) "
         "or add it to INTERVIEWER_BANKS.",
         markup=False,
+        soft_wrap=True,  # paths and commands stay whole, ready to copy
     )
