@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from rich import box
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -49,14 +50,15 @@ def show_history(summaries: Sequence[SessionSummary]) -> None:
     if not summaries:
         console.print("No sessions yet: start one with `interviewer practice`.")
         return
-    table = Table(title="Sessions (newest first)", title_justify="left")
-    table.add_column("Session")
-    table.add_column("Started")
-    table.add_column("Kind")
-    table.add_column("Level / source")
-    table.add_column("Answered", justify="right")
-    table.add_column("Mean", justify="right")
-    table.add_column("Status")
+    # Fits 80 columns: only the level/source column wraps.
+    table = Table(title="Sessions (newest first)", title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0))
+    table.add_column("Session", no_wrap=True)
+    table.add_column("Started", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Level / source", overflow="fold")
+    table.add_column("Answered", justify="right", no_wrap=True)
+    table.add_column("Mean", justify="right", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
     for item in summaries:
         session = item.session
         about = session.level or ("all levels" if session.kind == "practice" else "")
