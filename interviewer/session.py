@@ -240,10 +240,19 @@ def _lower_first(sentence: str) -> str:
     return f"{first} {rest}".strip()
 
 
+def _label_in_sentence(label: str) -> str:
+    """'Chain Rule' -> 'chain rule', 'Fast iteration' -> 'fast iteration'; 'TensorFlow Lite' stays."""
+    words = label.split()
+    if all(word[:1].isupper() for word in words if word[:1].isalpha()):
+        return " ".join(word.lower() if _PLAIN_WORD.match(word) else word for word in words)
+    return _lower_first(label)
+
+
 def follow_up_prompt(concept: Concept, status: ConceptStatus) -> str:
     """An interviewer's question on a concept the answer missed or only touched."""
-    opening = (f"You only touched on {_lower_first(concept.label)}." if status is ConceptStatus.partly
-               else f"You didn't mention {_lower_first(concept.label)}.")
+    label = _label_in_sentence(concept.label)
+    opening = (f"You only touched on {label}." if status is ConceptStatus.partly
+               else f"You didn't mention {label}.")
     description = concept.description.strip().rstrip(".")
     first_word = description.split(" ", 1)[0].strip(",:;").lower()
     if not description:

@@ -142,6 +142,8 @@ def test_follow_up_questions_fit_statements_and_advice():
     advice = Concept(label="Off at inference", description="Use the full network at inference time.")
     connective = Concept(label="Masking", description="Without masking, padded steps count in the loss.")
     bare = Concept(label="PyTorch", description="")
+    titled = Concept(label="Chain Rule", description="It multiplies local derivatives.")
+    assert follow_up_prompt(titled, ConceptStatus.missing).startswith("You didn't mention chain rule. Can you explain why it")
     assert follow_up_prompt(statement, ConceptStatus.missing) == (
         "You didn't mention forget gate. Can you explain why the forget gate decides what to discard?")
     assert follow_up_prompt(advice, ConceptStatus.partly) == (

@@ -110,7 +110,7 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
             f"{follow.score:.0f}" if follow else "-",
             format_seconds(row.turn.seconds),
         )
-    console.print(table)
+    console.print(table if report.rows else Text(f"Session {session.id[:8]}: no answers yet."))
     lines: list[Text] = []
     if report.mean_score is not None:
         lines.append(Text.assemble(("Mean score: ", "bold"), f"{report.mean_score:.1f}/100 over "
