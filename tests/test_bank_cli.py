@@ -382,3 +382,9 @@ def test_help_and_version_run():
     assert bank_help.returncode == 0
     for command_name in ("list", "show", "validate", "import"):
         assert command_name in bank_help.stdout
+
+
+def test_naming_a_rubric_file_points_to_its_question_file(tmp_path):
+    bank = write_bank(tmp_path)
+    assert_bad(invoke("bank", "validate", str(bank / "rubrics" / "mini.yaml")), "rubrics/mini.yaml",
+               "this is a rubric file", "questions/mini.yaml")

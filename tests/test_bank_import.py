@@ -243,3 +243,14 @@ def test_unreadable_markdown(tmp_path):
     latin.write_bytes("### Q1: Caf\u00e9?\n".encode("latin-1"))
     result = run("bank", "import", str(latin), "--out", str(tmp_path))
     assert result.exit_code == 2 and "latin.md" in result.output and "not UTF-8" in result.output
+
+
+def test_byte_order_mark_and_title(tmp_path):
+    doc = tmp_path / "notes.md"
+    doc.write_bytes("\ufeff# My notes\n\n## Advanced\n\n### Q1: What is attention?\n\nA weighted sum of values.\n".encode())
+    result = import_into(tmp_path, doc)
+    assert "Imported 1 question from notes.md (1 advanced)" in result.stdout
+    bank = load_bank([tmp_path])
+    (item,) = bank
+    assert item.id == "notes/q1-attention" and item.question.level == Level.advanced
+    assert "title: My notes" in (tmp_path / "questions" / "notes.yaml").read_text(encoding="utf-8")

@@ -135,7 +135,7 @@ def question_files_in(path: Path) -> list[Path]:
 
 def read_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not content
     except UnicodeDecodeError:
         raise BankError("cannot read file: it is not UTF-8 text", path=path) from None
     except OSError as exc:
@@ -227,6 +227,11 @@ def _nested_location(base: str | None, item: Any, kind: str, index: int) -> str:
 def _entries(document: Any, key: str, path: Path) -> list[Any]:
     if document is None:
         raise BankError(f"the file is empty (expected a mapping with a '{key}' list)", path=path)
+    if isinstance(document, dict) and key == "questions" and "rubrics" in document:
+        raise BankError(
+            f"this is a rubric file: name its question file ({QUESTIONS_DIR}/{path.name}) or the bank folder",
+            path=path,
+        )
     if not isinstance(document, dict) or key not in document:
         raise BankError(f"expected a mapping with a '{key}' list at the top", path=path)
     entries = document[key]

@@ -487,18 +487,19 @@ def to_yaml(document: dict[str, Any], header: str) -> str:
 
 
 def document_title(text: str, fallback: str) -> str:
+    """The first heading that is neither a level section nor a question."""
     for line in text.splitlines():
         heading = _HEADING.match(line)
         if heading:
             title = re.sub(r"^\d+[.)]\s*", "", _unbold(heading[2]))
-            if title:
+            if title and not _QUESTION_HEADING.match(title) and not _level_of_heading(title, Level.advanced):
                 return title
     return fallback
 
 
 def read_markdown(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # -sig: a byte-order mark is not content
     except UnicodeDecodeError:
         raise BankError("cannot read file: it is not UTF-8 text", path=path) from None
     except OSError as exc:

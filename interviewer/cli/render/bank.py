@@ -104,7 +104,8 @@ def validation_summary(summary: dict[str, Any]) -> None:
 def import_summary(result: ImportResult, *, source: Path, out: Path) -> None:
     levels = ", ".join(f"{count} {level.value}" for level, count in result.level_counts.items())
     console.print(
-        f"Imported {len(result.questions)} questions from {source.name} ({levels}):\n"
+        f"Imported {len(result.questions)} question{'s' if len(result.questions) != 1 else ''} "
+        f"from {source.name} ({levels}):\n"
         f"  questions        {result.question_file}\n"
         f"  rubric skeleton  {result.rubric_file}\n"
         "Next: review the rubric (aliases, weights, required concepts), then check the bank with\n"
