@@ -19,10 +19,11 @@ from typing import Any
 from interviewer.errors import InterviewerError
 from interviewer.grading.embedding_cache import EmbeddingCache
 from interviewer.grading.explain import ConceptFinding, build_grade, findings_from_lexical, lexical_signals
-from interviewer.grading.lexical import PARTLY_AT, LexicalEvidence, analyse, quote
+from interviewer.grading.lexical import QUESTION_WORD_FACTOR, PARTLY_AT, LexicalEvidence, analyse, quote
 from interviewer.grading.models import Grade, GradeRequest, GradeWarning, WarningKind
 from interviewer.grading.offline import lexical_details, lexical_score
 from interviewer.grading.protocol import Grader
+from interviewer.grading.text import stem_weight, tokenize
 
 MODEL_ENV = "INTERVIEWER_EMBEDDING_MODEL"
 EMBEDDING_VERSION = "1.0"
@@ -94,10 +95,13 @@ def load_model(spec: str) -> Any:
 
 @dataclass
 class Encoded:
-    """One text's vector and the vectors of the character spans asked for (None when cut off)."""
+    """One text's vector, the pooled vectors of the character spans asked for (None when
+    cut off), and its word-piece vectors (normalised) with their character offsets."""
 
     vector: Any
     spans: list[Any]
+    pieces: Any
+    offsets: Any
 
 
 def encode_texts(model: Any, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None = None,
@@ -115,28 +119,24 @@ def encode_texts(model: Any, texts: Sequence[str], spans: Sequence[Sequence[tupl
             batch = order[start : start + batch_size]
             encoded = model.tokenizer(
                 [texts[i] for i in batch], padding=True, truncation=True, max_length=max_length,
-                return_tensors="pt", return_offsets_mapping=spans is not None,
+                return_tensors="pt", return_offsets_mapping=True,
             )
-            offsets = encoded.pop("offset_mapping", None)
+            offsets = encoded.pop("offset_mapping").numpy()
             out = model(dict(encoded))
             vectors = out["sentence_embedding"].numpy()
-            tokens = out["token_embeddings"] if spans is not None else None
+            tokens = torch.nn.functional.normalize(out["token_embeddings"], dim=-1).numpy()
+            raw_tokens = out["token_embeddings"].numpy()
             for row, index in enumerate(batch):
+                starts, ends = offsets[row, :, 0], offsets[row, :, 1]
+                real = ends > starts
                 pooled: list[Any] = []
                 if spans is not None and spans[index]:
-                    starts, ends = offsets[row, :, 0], offsets[row, :, 1]
-                    real = ends > starts
-                    masks = []
-                    for span_start, span_end in spans[index]:
-                        masks.append(real & (starts >= span_start) & (ends <= span_end))
-                    weights = torch.stack(masks).float()
-                    counts = weights.sum(dim=1, keepdim=True)
-                    sums = weights @ tokens[row]
-                    means = (sums / counts.clamp(min=1)).numpy()
-                    norms = np.linalg.norm(means, axis=1, keepdims=True)
-                    means = means / np.maximum(norms, 1e-12)
+                    masks = np.stack([real & (starts >= a) & (ends <= b) for a, b in spans[index]]).astype(np.float32)
+                    counts = masks.sum(axis=1, keepdims=True)
+                    means = (masks @ raw_tokens[row]) / np.maximum(counts, 1.0)
+                    means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
                     pooled = [means[k] if counts[k, 0] > 0 else None for k in range(len(masks))]
-                results[index] = Encoded(vectors[row].copy(), pooled)
+                results[index] = Encoded(vectors[row].copy(), pooled, tokens[row][real], offsets[row][real])
     return [r for r in results if r is not None]
 
 
@@ -155,6 +155,35 @@ def answer_units(evidence: LexicalEvidence) -> list[tuple[int, int, tuple[int, .
             seen.add(span)
             units.append((*span, tuple(indices)))
     return units
+
+
+def piece_weights(text: str, offsets: Any, question_stems: frozenset[str]) -> Any:
+    """Each word piece weighted like the word it belongs to: rarity, stop words zero,
+    the question's own words demoted."""
+    import bisect
+
+    import numpy as np
+
+    words = tokenize(text)
+    starts = [w.start for w in words]
+    weights = np.zeros(len(offsets), dtype=np.float32)
+    for k, (piece_start, _) in enumerate(offsets):
+        at = bisect.bisect_right(starts, int(piece_start)) - 1
+        if at >= 0 and piece_start < words[at].end and not words[at].stop:
+            word = words[at]
+            factor = QUESTION_WORD_FACTOR if word.stem in question_stems else 1.0
+            weights[k] = stem_weight(word.stem) * factor
+    return weights
+
+
+def soft_overlap(source: Any, source_weights: Any, target: Any) -> float:
+    """Weighted mean, over the source's pieces, of the best cosine with any target piece
+    (a BERTScore-style recall when the source is the reference)."""
+    total = float(source_weights.sum())
+    if total <= 0 or len(target) == 0 or len(source) == 0:
+        return 0.0
+    best = (source @ target.T).max(axis=1)
+    return float((best * source_weights).sum() / total)
 
 
 def _cos(a: Any, b: Any) -> float:
@@ -229,6 +258,7 @@ class EmbeddingGrader:
                 if concept.description.strip():
                     fixed_texts.append(concept.description)
         fixed = cache.get_many(fixed_texts, lambda texts: [e.vector for e in encode_texts(model, texts)])
+        references = _reference_pieces(model, spec, [r.question.reference_answer for r in requests])
 
         # Every distinct answer in one batched pass, its parts pooled from the same pass.
         answers = list(dict.fromkeys(r.answer for r in requests if r.answer.strip()))
@@ -240,12 +270,13 @@ class EmbeddingGrader:
         encoded = encode_texts(model, answers, [[(u[0], u[1]) for u in units_of[a]] for a in answers])
         by_answer = dict(zip(answers, encoded))
         return [
-            self._grade_one(request, evidence, fixed, by_answer.get(request.answer), units_of.get(request.answer, []))
+            self._grade_one(request, evidence, fixed, references[request.question.reference_answer],
+                            by_answer.get(request.answer), units_of.get(request.answer, []))
             for request, evidence in zip(requests, evidences)
         ]
 
     def _grade_one(self, request: GradeRequest, evidence: LexicalEvidence, fixed: dict[str, Any],
-                   encoded: Encoded | None, units: list[tuple[int, int, tuple[int, ...]]]) -> Grade:
+                   reference_encoded: Encoded, encoded: Encoded | None, units: list[tuple[int, int, tuple[int, ...]]]) -> Grade:
         lexical = findings_from_lexical(evidence)
         if encoded is None:  # empty answer
             return build_grade(score=0.0, similarity=0.0, findings=lexical, evidence=evidence,
@@ -287,6 +318,11 @@ class EmbeddingGrader:
         plain = _cos(answer_vector, reference)
         demoted = _cos(_orthogonal(answer_vector, question), _orthogonal(reference, question))
         best_part = max((_cos(v, reference) for _, v in unit_vectors), default=plain)
+        question_stems = evidence.prepared.question_stems
+        reference_weights = piece_weights(request.question.reference_answer, reference_encoded.offsets, question_stems)
+        answer_weights = piece_weights(request.answer, encoded.offsets, question_stems)
+        soft_recall = soft_overlap(reference_encoded.pieces, reference_weights, encoded.pieces)
+        soft_precision = soft_overlap(encoded.pieces, answer_weights, reference_encoded.pieces)
         total = sum(f.weight for f in findings) or 1.0
         coverage = sum(f.weight * f.strength for f in findings) / total
         similarity = max(0.0, 0.5 * (plain + demoted))
@@ -302,6 +338,8 @@ class EmbeddingGrader:
             "cosine": round(plain, 4),
             "cosine_question_removed": round(demoted, 4),
             "best_part_cosine": round(best_part, 4),
+            "soft_recall": round(soft_recall, 4),
+            "soft_precision": round(soft_precision, 4),
         }
         return build_grade(score=score, similarity=similarity, findings=findings, evidence=evidence,
                            signals=signals, grader=self.name, version=self.version, details=details)
@@ -318,3 +356,19 @@ def _cache_for(spec: str) -> EmbeddingCache:
         if key not in _caches:
             _caches[key] = EmbeddingCache(spec)
         return _caches[key]
+
+
+_reference_store: dict[tuple[str, str], Encoded] = {}
+
+
+def _reference_pieces(model: Any, spec: str, texts: Sequence[str]) -> dict[str, Encoded]:
+    """Reference answers with their word-piece vectors, encoded once per process."""
+    with _load_lock:
+        found = {t: _reference_store[(spec, t)] for t in dict.fromkeys(texts) if (spec, t) in _reference_store}
+    missing = [t for t in dict.fromkeys(texts) if t not in found]
+    if missing:
+        for text, encoded in zip(missing, encode_texts(model, missing)):
+            found[text] = encoded
+            with _load_lock:
+                _reference_store[(spec, text)] = encoded
+    return found
