@@ -388,3 +388,10 @@ def test_naming_a_rubric_file_points_to_its_question_file(tmp_path):
     bank = write_bank(tmp_path)
     assert_bad(invoke("bank", "validate", str(bank / "rubrics" / "mini.yaml")), "rubrics/mini.yaml",
                "this is a rubric file", "questions/mini.yaml")
+
+
+def test_level_choices_match_the_bank_levels():
+    from interviewer.bank.models import Level
+    from interviewer.cli.bank import LevelChoice
+
+    assert [choice.value for choice in LevelChoice] == [level.value for level in Level]

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from interviewer.bank.loader import (
-    Bank,
-    BankProblems,
-    collect_problems,
-    load_default_bank,
-    resolve_question_files,
-)
-from interviewer.bank.models import BankQuestion, Level
 from interviewer.cli.options import BankOption, JsonOption
 from interviewer.errors import BankError, InputError
-from interviewer.paths import shipped_question_files, user_bank_paths
+
+if TYPE_CHECKING:
+    from interviewer.bank.loader import Bank
+    from interviewer.bank.models import BankQuestion
+
+# The bank package (pydantic models) loads inside each command: `interviewer --help` stays instant.
+
+
+class LevelChoice(str, Enum):
+    beginner = "beginner"
+    intermediate = "intermediate"
+    advanced = "advanced"
+
 
 bank_app = typer.Typer(
     name="bank",
@@ -31,7 +36,7 @@ bank_app = typer.Typer(
 )
 
 LevelOption = Annotated[
-    Optional[Level], typer.Option("--level", "-l", case_sensitive=False, help="Only questions of this level.")
+    Optional[LevelChoice], typer.Option("--level", "-l", case_sensitive=False, help="Only questions of this level.")
 ]
 
 
@@ -70,6 +75,7 @@ def list_questions(
     json_output: JsonOption = False,
 ) -> None:
     """List the questions: id, level, topics and the prompt."""
+    from interviewer.bank.loader import load_default_bank
     from interviewer.cli.render import bank as render_bank, print_json
 
     loaded = load_default_bank(bank or [])
@@ -79,7 +85,7 @@ def list_questions(
         raise InputError(
             f"unknown topic '{unknown[0]}' (known topics: {', '.join(loaded.topics)})"
         )
-    items = loaded.select(level=level, topics=topics)
+    items = loaded.select(level=level.value if level else None, topics=topics)
     if json_output:
         print_json([question_summary(item) for item in items])
     else:
@@ -93,6 +99,7 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Show one question: prompt, hint, reference answer and its rubric."""
+    from interviewer.bank.loader import load_default_bank
     from interviewer.cli.render import bank as render_bank, print_json
 
     item = _find(load_default_bank(bank or []), question_id)
@@ -116,7 +123,10 @@ def validate(
     json_output: JsonOption = False,
 ) -> None:
     """Check question and rubric files; list every problem (exit code 2 if there is any)."""
+    from interviewer.bank.loader import collect_problems, resolve_question_files
+    from interviewer.bank.models import Level
     from interviewer.cli.render import bank as render_bank, print_json
+    from interviewer.paths import shipped_question_files, user_bank_paths
 
     targets = list(paths or [*shipped_question_files(), *user_bank_paths()])
     if not targets:
@@ -159,15 +169,16 @@ def import_markdown(
         Path, typer.Option("--out", "-o", help="Folder to write questions/NAME.yaml and rubrics/NAME.yaml into.")
     ] = Path("."),
     level: Annotated[
-        Level,
+        LevelChoice,
         typer.Option(
             "--level", "-l", case_sensitive=False,
             help="Level of questions outside any Beginner/Intermediate/Advanced section.",
         ),
-    ] = Level.intermediate,
+    ] = LevelChoice.intermediate,
     bonus_level: Annotated[
-        Level, typer.Option("--bonus-level", case_sensitive=False, help="Level of questions in a Bonus section.")
-    ] = Level.advanced,
+        LevelChoice,
+        typer.Option("--bonus-level", case_sensitive=False, help="Level of questions in a Bonus section."),
+    ] = LevelChoice.advanced,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
 ) -> None:
     """Convert a Markdown question document into a bank: questions plus a rubric skeleton.
@@ -176,11 +187,13 @@ def import_markdown(
     <details>) under Beginner/Intermediate/Advanced/Bonus sections, and numbered
     `1. **question**` items after an `**Interview Q&A**:` line.
     """
+    from interviewer.bank.loader import BankProblems, collect_problems
     from interviewer.bank.markdown_import import import_markdown_bank
+    from interviewer.bank.models import Level
     from interviewer.cli.render import bank as render_bank
 
     result = import_markdown_bank(
-        source, out, name=name, default_level=level, bonus_level=bonus_level, force=force
+        source, out, name=name, default_level=Level(level.value), bonus_level=Level(bonus_level.value), force=force
     )
     _, problems = collect_problems([result.question_file])
     if problems:  # the importer only writes what the loader accepts; this guards that promise
