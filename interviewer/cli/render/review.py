@@ -135,7 +135,8 @@ def show_stats(stats: Stats, *, sessions_shown: int = 15) -> None:
         console.print("No graded practice answers yet: start with `interviewer practice`.")
         return
     console.print(Text.assemble(
-        ("Progress: ", "bold"), f"{stats.answered} answers in {stats.sessions} practice sessions, mean ",
+        ("Progress: ", "bold"), f"{stats.answered} answer{'s' * (stats.answered != 1)} in {stats.sessions} "
+        f"practice session{'s' * (stats.sessions != 1)}, mean ",
         _mean_text(stats.mean_score), "/100"))
 
     chart = Table(title="Mean score per session (latest last)", title_justify="left", box=None, padding=(0, 1))
