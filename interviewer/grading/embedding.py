@@ -9,6 +9,7 @@ question vectors are cached in memory and on disk. The model loads on first use 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Sequence
@@ -21,13 +22,23 @@ from interviewer.grading.embedding_cache import EmbeddingCache
 from interviewer.grading.explain import ConceptFinding, build_grade, findings_from_lexical, lexical_signals
 from interviewer.grading.lexical import QUESTION_WORD_FACTOR, PARTLY_AT, LexicalEvidence, analyse, quote
 from interviewer.grading.models import Grade, GradeRequest, GradeWarning, WarningKind
-from interviewer.grading.offline import lexical_details, lexical_score
+from interviewer.grading.offline import lexical_details
 from interviewer.grading.protocol import Grader
-from interviewer.grading.text import stem_weight, tokenize
+from interviewer.grading.text import Token, stem_weight, tokenize
 
 MODEL_ENV = "INTERVIEWER_EMBEDDING_MODEL"
 EMBEDDING_VERSION = "1.0"
 BATCH_SIZE = 32
+# Cosine between a concept and a part of the answer: below the floor it is no evidence,
+# at SEMANTIC_FULL and above it is full evidence; meaning alone earns SEMANTIC_CREDIT.
+# Both sides have the question's direction removed first, so a shared topic is no evidence.
+SEMANTIC_FLOOR = 0.45
+SEMANTIC_FULL = 0.75
+# Meaning alone makes a concept "partly" at most; "covered" needs its words too.
+SEMANTIC_CREDIT = 0.7
+PARROT_SOFT_RECALL = 0.45
+# MiniLM cosine of unrelated texts is about 0 to 0.15.
+OFF_TOPIC_COSINE = 0.15
 
 _load_lock = threading.Lock()
 _models: dict[str, Any] = {}
@@ -157,51 +168,71 @@ def answer_units(evidence: LexicalEvidence) -> list[tuple[int, int, tuple[int, .
     return units
 
 
-def piece_weights(text: str, offsets: Any, question_stems: frozenset[str]) -> Any:
-    """Each word piece weighted like the word it belongs to: rarity, stop words zero,
-    the question's own words demoted."""
+def piece_weights(words: Sequence[Token], offsets: Any, question_stems: frozenset[str]) -> Any:
+    """Each word piece weighted like the word it belongs to: its rarity, zero for stop words
+    and punctuation, the question's own words demoted."""
     import bisect
 
     import numpy as np
 
-    words = tokenize(text)
     starts = [w.start for w in words]
     weights = np.zeros(len(offsets), dtype=np.float32)
-    for k, (piece_start, _) in enumerate(offsets):
-        at = bisect.bisect_right(starts, int(piece_start)) - 1
+    for k, piece_start in enumerate(offsets[:, 0].tolist()):
+        at = bisect.bisect_right(starts, piece_start) - 1
         if at >= 0 and piece_start < words[at].end and not words[at].stop:
             word = words[at]
-            factor = QUESTION_WORD_FACTOR if word.stem in question_stems else 1.0
-            weights[k] = stem_weight(word.stem) * factor
+            weights[k] = stem_weight(word.stem) * (QUESTION_WORD_FACTOR if word.stem in question_stems else 1.0)
     return weights
 
 
 def soft_overlap(source: Any, source_weights: Any, target: Any) -> float:
     """Weighted mean, over the source's pieces, of the best cosine with any target piece
-    (a BERTScore-style recall when the source is the reference)."""
+    (BERTScore-style recall when the source is the reference)."""
     total = float(source_weights.sum())
     if total <= 0 or len(target) == 0 or len(source) == 0:
         return 0.0
     best = (source @ target.T).max(axis=1)
-    return float((best * source_weights).sum() / total)
+    return max(0.0, float((best * source_weights).sum() / total))
 
 
-def _cos(a: Any, b: Any) -> float:
-    return float(a @ b)
-
-
-def _semantic_strength(cosine: float) -> float:
-    """Cosine of a concept and a part of the answer, mapped to 0-1 (MiniLM: unrelated ~0.1-0.2,
-    a paraphrase ~0.6 and above)."""
-    return min(1.0, max(0.0, (cosine - 0.3) / 0.35))
-
-
-def _orthogonal(vector: Any, direction: Any) -> Any:
+def without_direction(vectors: Any, direction: Any) -> Any:
+    """Rows with their component along `direction` removed, renormalised."""
     import numpy as np
 
-    rest = vector - (vector @ direction) * direction
-    norm = np.linalg.norm(rest)
-    return rest / norm if norm > 1e-9 else rest
+    rest = vectors - np.outer(vectors @ direction, direction)
+    return rest / np.maximum(np.linalg.norm(rest, axis=1, keepdims=True), 1e-9)
+
+
+def semantic_strength(cosine: float) -> float:
+    """Cosine of a concept and a part of the answer (question direction removed from both),
+    mapped to 0-1."""
+    return min(1.0, max(0.0, (cosine - SEMANTIC_FLOOR) / (SEMANTIC_FULL - SEMANTIC_FLOOR)))
+
+
+def embedding_score(soft_recall: float, lexical_recall: float, coverage: float, coverage_weight: float) -> float:
+    """0-100: the rubric concepts the answer covers, and how much of the reference's meaning
+    it carries (mostly the soft recall of its words, a quarter their literal recall). The
+    square root is lenient the way interviewers are: half the content reads as passable."""
+    overlap = min(1.0, max(0.0, 0.75 * soft_recall + 0.25 * lexical_recall))
+    return 100.0 * (coverage_weight * coverage + (1.0 - coverage_weight) * overlap**0.5)
+
+
+@dataclass(frozen=True)
+class _RubricVectors:
+    """A rubric's concept texts as one matrix; rows of concept k are rows[k]:rows[k+1]."""
+
+    matrix: Any
+    rows: tuple[int, ...]
+
+
+def _blas_single_thread() -> Any:
+    """Small matrix products run fastest on one thread: the BLAS pool otherwise fights
+    torch's threads for the two cores."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class EmbeddingGrader:
@@ -218,7 +249,7 @@ class EmbeddingGrader:
 
     def warm_up(self) -> None:
         """Load the model now (e.g. in a background thread while the candidate reads).
-        Failures are kept for the first grading call to report or fall back from."""
+        A failure is kept for the first grading call to report or fall back from."""
         try:
             load_model(self.spec)
         except EmbeddingUnavailable:
@@ -236,10 +267,7 @@ class EmbeddingGrader:
         except EmbeddingUnavailable as exc:
             if self._fallback is None:
                 raise
-            warning = GradeWarning(
-                kind=WarningKind.grader_fallback,
-                message=f"graded offline: {exc.message}",
-            )
+            warning = GradeWarning(kind=WarningKind.grader_fallback, message=f"graded offline: {exc.message}")
             return [
                 grade.model_copy(update={"warnings": [*grade.warnings, warning]})
                 for grade in self._fallback.grade_many(requests)
@@ -247,102 +275,122 @@ class EmbeddingGrader:
         return self._grade_with(model, spec, requests)
 
     def _grade_with(self, model: Any, spec: str, requests: Sequence[GradeRequest]) -> list[Grade]:
+        import numpy as np
+
         evidences = [analyse(r.question, r.rubric, r.answer) for r in requests]
-        cache = _cache_for(spec)
-        fixed_texts: list[str] = []
+        rubric_texts: list[str] = []
         for request in requests:
-            fixed_texts.append(request.question.prompt)
-            fixed_texts.append(request.question.reference_answer)
+            rubric_texts.append(request.question.prompt)
             for concept in request.rubric.concepts:
-                fixed_texts.extend(concept.phrases)
-                if concept.description.strip():
-                    fixed_texts.append(concept.description)
-        fixed = cache.get_many(fixed_texts, lambda texts: [e.vector for e in encode_texts(model, texts)])
+                rubric_texts.extend(_concept_texts(concept))
+        fixed = _cache_for(spec).get_many(rubric_texts, lambda texts: [e.vector for e in encode_texts(model, texts)])
         references = _reference_pieces(model, spec, [r.question.reference_answer for r in requests])
 
-        # Every distinct answer in one batched pass, its parts pooled from the same pass.
-        answers = list(dict.fromkeys(r.answer for r in requests if r.answer.strip()))
-        units_of = {}
+        # Every distinct answer in one batched pass; its sentences and clauses are pooled
+        # from the same pass.
+        units_of: dict[str, list[tuple[int, int, tuple[int, ...]]]] = {}
         for request, evidence in zip(requests, evidences):
-            if request.answer in units_of or not request.answer.strip():
-                continue
-            units_of[request.answer] = answer_units(evidence)
-        encoded = encode_texts(model, answers, [[(u[0], u[1]) for u in units_of[a]] for a in answers])
-        by_answer = dict(zip(answers, encoded))
-        return [
-            self._grade_one(request, evidence, fixed, references[request.question.reference_answer],
-                            by_answer.get(request.answer), units_of.get(request.answer, []))
-            for request, evidence in zip(requests, evidences)
-        ]
+            if request.answer.strip() and request.answer not in units_of:
+                units_of[request.answer] = answer_units(evidence)
+        answers = list(units_of)
+        encoded = dict(zip(answers, encode_texts(model, answers, [[u[:2] for u in units_of[a]] for a in answers])))
 
-    def _grade_one(self, request: GradeRequest, evidence: LexicalEvidence, fixed: dict[str, Any],
-                   reference_encoded: Encoded, encoded: Encoded | None, units: list[tuple[int, int, tuple[int, ...]]]) -> Grade:
+        grades = []
+        rubric_vectors: dict[tuple[int, str], _RubricVectors] = {}
+        reference_weights: dict[tuple[str, str], Any] = {}
+        with _blas_single_thread():
+            for request, evidence in zip(requests, evidences):
+                question = fixed[request.question.prompt]
+                rubric_key = (id(request.rubric), request.question.prompt)
+                if rubric_key not in rubric_vectors:
+                    rows, vectors = [0], []
+                    for concept in request.rubric.concepts:
+                        vectors.extend(fixed[text] for text in _concept_texts(concept))
+                        rows.append(len(vectors))
+                    matrix = without_direction(np.stack(vectors), question)
+                    rubric_vectors[rubric_key] = _RubricVectors(matrix, tuple(rows))
+                reference = references[request.question.reference_answer]
+                key = (request.question.reference_answer, request.question.prompt)
+                if key not in reference_weights:
+                    words = tokenize(request.question.reference_answer)
+                    reference_weights[key] = piece_weights(words, reference.offsets, evidence.prepared.question_stems)
+                grades.append(self._grade_one(
+                    evidence, rubric_vectors[rubric_key], question,
+                    reference, reference_weights[key],
+                    encoded.get(request.answer), units_of.get(request.answer, []),
+                ))
+        return grades
+
+    def _grade_one(self, evidence: LexicalEvidence, rubric: _RubricVectors, question: Any, reference: Encoded,
+                   reference_weights: Any, encoded: Encoded | None,
+                   units: list[tuple[int, int, tuple[int, ...]]]) -> Grade:
+        import numpy as np
+
         lexical = findings_from_lexical(evidence)
-        if encoded is None:  # empty answer
+        if encoded is None:  # an empty answer
             return build_grade(score=0.0, similarity=0.0, findings=lexical, evidence=evidence,
                                signals=lexical_signals(evidence, 0.0), grader=self.name,
                                version=self.version, details={})
-        question = fixed[request.question.prompt]
-        reference = fixed[request.question.reference_answer]
-        answer_vector = encoded.vector
-        unit_vectors = [(unit, vector) for unit, vector in zip(units, encoded.spans) if vector is not None]
+        kept = [k for k, vector in enumerate(encoded.spans) if vector is not None]
+        findings = lexical
+        if kept:
+            unit_matrix = without_direction(np.stack([encoded.spans[k] for k in kept]), question)
+            similarities = rubric.matrix @ unit_matrix.T  # concept texts x answer parts
+            findings = []
+            for index, (finding, match) in enumerate(zip(lexical, evidence.concepts)):
+                block = similarities[rubric.rows[index] : rubric.rows[index + 1]]
+                flat = int(block.argmax())
+                best_unit = units[kept[flat % block.shape[1]]]
+                findings.append(_fuse(finding, match.negated, semantic_strength(float(block.flat[flat])),
+                                      evidence, best_unit))
 
-        findings: list[ConceptFinding] = []
-        for concept, lexical_finding, match in zip(request.rubric.concepts, lexical, evidence.concepts):
-            texts = [*concept.phrases, *([concept.description] if concept.description.strip() else [])]
-            best_cos, best_unit = -1.0, None
-            for unit, vector in unit_vectors:
-                for text in texts:
-                    value = _cos(fixed[text], vector)
-                    if value > best_cos:
-                        best_cos, best_unit = value, unit
-            semantic = _semantic_strength(best_cos)
-            if match.negated:
-                findings.append(lexical_finding)
-                continue
-            if lexical_finding.strength >= semantic or best_unit is None:
-                strength = max(lexical_finding.strength, 0.5 * (lexical_finding.strength + semantic))
-                evidence_text = lexical_finding.evidence
-                if evidence_text is None and strength >= PARTLY_AT and best_unit is not None:
-                    evidence_text = quote(evidence.answer, best_unit[2])
-            else:
-                strength = 0.5 * (lexical_finding.strength + semantic) if lexical_finding.strength else 0.8 * semantic
-                strength = max(strength, lexical_finding.strength)
-                evidence_text = quote(evidence.answer, best_unit[2]) if strength >= PARTLY_AT else None
-            findings.append(ConceptFinding(
-                label=lexical_finding.label, strength=strength, evidence=evidence_text,
-                weight=lexical_finding.weight, required=lexical_finding.required,
-                description=lexical_finding.description,
-            ))
-
-        plain = _cos(answer_vector, reference)
-        demoted = _cos(_orthogonal(answer_vector, question), _orthogonal(reference, question))
-        best_part = max((_cos(v, reference) for _, v in unit_vectors), default=plain)
-        question_stems = evidence.prepared.question_stems
-        reference_weights = piece_weights(request.question.reference_answer, reference_encoded.offsets, question_stems)
-        answer_weights = piece_weights(request.answer, encoded.offsets, question_stems)
-        soft_recall = soft_overlap(reference_encoded.pieces, reference_weights, encoded.pieces)
-        soft_precision = soft_overlap(encoded.pieces, answer_weights, reference_encoded.pieces)
+        soft_recall = soft_overlap(reference.pieces, reference_weights, encoded.pieces)
+        cosine = float(encoded.vector @ reference.vector)
         total = sum(f.weight for f in findings) or 1.0
         coverage = sum(f.weight * f.strength for f in findings) / total
-        similarity = max(0.0, 0.5 * (plain + demoted))
-        lexical_part = lexical_score(evidence) / 100.0
-        base = 0.45 * similarity + 0.25 * coverage + 0.30 * lexical_part
-        score = 100.0 * min(1.0, max(0.0, base)) ** 0.6
+        lexical_recall = evidence.overlap.recall
         signals = lexical_signals(evidence, coverage)
-        if signals.off_topic and plain >= 0.4:
-            signals.off_topic = False
+        # By meaning: an answer that carries a fair part of the reference repeats more than
+        # the question; one unrelated to both question and reference is off topic.
+        signals.parrots_question = signals.parrots_question and soft_recall < PARROT_SOFT_RECALL
+        topic_cosine = max(cosine, float(encoded.vector @ question))
+        signals.off_topic = (
+            not signals.parrots_question and evidence.overlap.content_words >= 3
+            and topic_cosine < OFF_TOPIC_COSINE and coverage < 0.1
+        )
         details = {
             **lexical_details(evidence),
             "semantic_coverage": round(coverage, 4),
-            "cosine": round(plain, 4),
-            "cosine_question_removed": round(demoted, 4),
-            "best_part_cosine": round(best_part, 4),
             "soft_recall": round(soft_recall, 4),
-            "soft_precision": round(soft_precision, 4),
+            "cosine": round(cosine, 4),
+            "question_cosine": round(float(encoded.vector @ question), 4),
         }
-        return build_grade(score=score, similarity=similarity, findings=findings, evidence=evidence,
-                           signals=signals, grader=self.name, version=self.version, details=details)
+        return build_grade(
+            score=embedding_score(soft_recall, lexical_recall, coverage, evidence.prepared.coverage_weight),
+            similarity=soft_recall, findings=findings, evidence=evidence, signals=signals,
+            grader=self.name, version=self.version, details=details,
+        )
+
+
+def _concept_texts(concept: Any) -> list[str]:
+    return [*concept.phrases, *([concept.description] if concept.description.strip() else [])]
+
+
+def _fuse(lexical: ConceptFinding, negated: bool, semantic: float, evidence: LexicalEvidence,
+          best_unit: tuple[int, int, tuple[int, ...]]) -> ConceptFinding:
+    """One concept's strength from both kinds of evidence. Words stated exactly count in
+    full; meaning without the words counts a little less (paraphrase is also where
+    near-misses hide). A concept stated negatively stays missing."""
+    if negated:
+        return lexical
+    strength = max(lexical.strength, SEMANTIC_CREDIT * semantic, 0.5 * (lexical.strength + semantic))
+    quote_text = lexical.evidence if lexical.strength >= PARTLY_AT else None
+    if quote_text is None and strength >= PARTLY_AT:
+        quote_text = quote(evidence.answer, best_unit[2])
+    return ConceptFinding(
+        label=lexical.label, strength=min(1.0, strength), evidence=quote_text, weight=lexical.weight,
+        required=lexical.required, description=lexical.description,
+    )
 
 
 _caches: dict[tuple[str, str], EmbeddingCache] = {}

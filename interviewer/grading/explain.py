@@ -26,6 +26,7 @@ MIN_CONTENT_WORDS = 3
 PARROT_CAP = 30.0
 OFF_TOPIC_CAP = 10.0
 MISCONCEPTION_FACTOR = 0.7
+NEGATED_FACTOR = 0.5
 
 
 def status_for(strength: float) -> ConceptStatus:
@@ -93,8 +94,12 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
     words = lap.content_words
     reference_words = evidence.prepared.reference_length
     too_short = words < MIN_CONTENT_WORDS or (words < 6 and words < 0.25 * reference_words)
-    parrots = words >= 1 and lap.question_share >= 0.6 and lap.recall < 0.25 and coverage < 0.5
-    off_topic = words >= 4 and lap.related_share < 0.15 and coverage < 0.2
+    # Parroting: at least three quarters of what the answer says is the question's own words,
+    # and it adds almost none of the reference's content.
+    parrots = words >= 1 and lap.question_share >= 0.75 and lap.recall < 0.15 and coverage < 0.4
+    # Off topic, by words alone: a real answer sharing no word with the question, reference
+    # or rubric (the embedding grader decides by meaning instead).
+    off_topic = words >= 6 and lap.related_share == 0.0 and coverage < 0.1
     return Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
 
 
@@ -147,8 +152,10 @@ def build_grade(
             kind=WarningKind.misconception,
             message=f"Misconception: \"{_short(hit.evidence)}\" ({hit.misconception.statement}).{explanation}",
         ))
-    if evidence.misconceptions:
-        score *= MISCONCEPTION_FACTOR ** len(evidence.misconceptions)
+    score *= MISCONCEPTION_FACTOR ** len(evidence.misconceptions)
+    # A concept stated negatively is missing, and costs up to half the score by its weight.
+    negated_weight = sum(f.weight for f in findings if f.negated_evidence)
+    score *= 1.0 - NEGATED_FACTOR * negated_weight / (sum(f.weight for f in findings) or 1.0)
     warnings.extend(signals.extra_warnings)
 
     score = round(min(100.0, max(0.0, score)), 1)

@@ -32,6 +32,8 @@ SCATTERED_FACTOR = 0.75
 DESCRIPTION_FACTOR = 0.6
 COVERED_AT = 0.75
 PARTLY_AT = 0.4
+MIN_COVERAGE_WEIGHT = 0.1
+MAX_COVERAGE_WEIGHT = 0.7
 # Quote the whole clause around the matched words when it is at most this many words.
 MAX_QUOTE_WORDS = 24
 
@@ -85,6 +87,14 @@ class PreparedRubric:
     vocabulary: dict[str, str]  # lowercase word -> stem, for typo matching
     known_stems: frozenset[str]
     reference_length: int
+    authority: float  # share of concepts written with aliases or a description
+
+    @property
+    def coverage_weight(self) -> float:
+        """How much rubric coverage counts in a score, against overlap with the reference.
+        An authored rubric (aliases, descriptions) is the grading key; a bare list of
+        phrases, like a rubric derived from the reference, mostly restates the reference."""
+        return MIN_COVERAGE_WEIGHT + (MAX_COVERAGE_WEIGHT - MIN_COVERAGE_WEIGHT) * self.authority
 
 
 def _weights(stems: list[str], question_stems: frozenset[str]) -> dict[str, float]:
@@ -97,10 +107,10 @@ def _weights(stems: list[str], question_stems: frozenset[str]) -> dict[str, floa
 
 
 def _phrase_negated_in(tokens: list[Token], negated: list[bool], phrase: Phrase) -> bool:
-    """Whether the reference states this phrase under a negation ("does not overfit")."""
+    """Whether the reference ever states this phrase under a negation ("does not overfit"):
+    then saying it negatively is no contradiction."""
     wanted = set(phrase.stems)
-    hits = [flag for token, flag in zip(tokens, negated) if token.stem in wanted]
-    return bool(hits) and all(hits)
+    return any(flag for token, flag in zip(tokens, negated) if token.stem in wanted)
 
 
 def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
@@ -114,7 +124,9 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
     for concept in rubric.concepts:
         phrases = tuple(p for p in (_phrase(text, question_stems) for text in concept.phrases) if p)
         description = _phrase(concept.description, question_stems) if concept.description.strip() else None
-        negated = any(_phrase_negated_in(reference_tokens, reference_negated, p) for p in phrases)
+        negated = any(
+            _phrase_negated_in(reference_tokens, reference_negated, p) for p in (*phrases, description) if p
+        )
         concepts.append(PreparedConcept(concept, phrases, description, negated))
 
     misconceptions = []
@@ -150,6 +162,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         vocabulary=vocabulary,
         known_stems=known,
         reference_length=len(reference_stems),
+        authority=sum(1 for c in rubric.concepts if c.aliases or c.description.strip()) / len(rubric.concepts),
     )
 
 
@@ -281,7 +294,9 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
         if loose_strength > best.strength:
             best = PhraseMatch(loose_strength, loose.token_indices, loose.negated)
     evidence = quote(answer, best.token_indices) if best.strength >= PARTLY_AT else None
-    negated = best.strength >= PARTLY_AT and best.negated != prepared.reference_negated
+    # Only the answer negating what the reference affirms counts: the reverse is usually a
+    # paraphrase ("only inside the function" for "not outside it").
+    negated = best.strength >= PARTLY_AT and best.negated and not prepared.reference_negated
     if negated:
         return ConceptMatch(prepared, 0.0, None, True, evidence)
     return ConceptMatch(prepared, best.strength, evidence, False)

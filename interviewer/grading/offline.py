@@ -18,11 +18,13 @@ OFFLINE_VERSION = "1.0"
 
 
 def lexical_score(evidence: LexicalEvidence) -> float:
-    """0-100 from concept coverage and reference overlap."""
-    coverage = evidence.coverage
-    recall = evidence.overlap.recall
-    base = 0.5 * coverage + 0.5 * recall
-    return 100.0 * min(1.0, base) ** 0.6
+    """0-100: the rubric concepts the answer covers, and the rarity-weighted share of the
+    reference's words it states (question words demoted). The square root on the latter is
+    lenient the way interviewers are: nobody repeats a whole model answer, and half of its
+    content already reads as a passable answer."""
+    weight = evidence.prepared.coverage_weight
+    recall = min(1.0, max(0.0, evidence.overlap.recall))
+    return 100.0 * (weight * evidence.coverage + (1.0 - weight) * recall**0.5)
 
 
 def lexical_details(evidence: LexicalEvidence) -> dict[str, float]:

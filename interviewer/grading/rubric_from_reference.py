@@ -3,8 +3,8 @@
 The reference is cut into content-word chunks (runs of non-stop words that do not cross
 punctuation, at most three words long); each distinct chunk becomes a concept whose label is
 the chunk as written and whose weight is its salience: the summed rarity of its words, with
-the question's own words demoted. Chunks made only of question words are dropped, and the
-most salient `MAX_CONCEPTS` are kept in reference order.
+the question's own words left out (they end a chunk: repeating the question shows nothing).
+The most salient `MAX_CONCEPTS` are kept, in reference order.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ def _usable(token: Token) -> bool:
     return not token.stop and len(token.lower) >= 3 and token.lower.isalpha()
 
 
-def _chunks(tokens: list[Token]) -> list[list[Token]]:
+def _chunks(tokens: list[Token], question_stems: set[str]) -> list[list[Token]]:
+    """Runs of content words; stop words, punctuation and the question's own words end a run
+    (a concept is what the answer must add to the question)."""
     chunks: list[list[Token]] = []
     current: list[Token] = []
     for token in tokens:
-        if current and (not _usable(token) or token.clause != current[-1].clause or len(current) == MAX_CHUNK_WORDS):
+        usable = _usable(token) and token.stem not in question_stems
+        if current and (not usable or token.clause != current[-1].clause or len(current) == MAX_CHUNK_WORDS):
             chunks.append(current)
             current = []
-        if _usable(token):
+        if usable:
             current.append(token)
     if current:
         chunks.append(current)
@@ -42,7 +45,9 @@ def derive_rubric(question: Question) -> Rubric:
     question_stems = set(content_stems(question.prompt))
     text = question.reference_answer
     candidates: dict[tuple[str, ...], tuple[int, str, float]] = {}
-    for chunk in _chunks(tokenize(text)):
+    tokens = tokenize(text)
+    chunks = _chunks(tokens, question_stems) or _chunks(tokens, set())
+    for chunk in chunks:
         key = tuple(token.stem for token in chunk)
         if key in candidates:
             continue
@@ -51,8 +56,7 @@ def derive_rubric(question: Question) -> Rubric:
         )
         label = text[chunk[0].start : chunk[-1].end]
         candidates[key] = (chunk[0].start, label, salience)
-    fresh = {key: value for key, value in candidates.items() if not set(key) <= question_stems}
-    chosen = fresh or candidates
+    chosen = candidates
     if not chosen:
         label = " ".join(question.reference_answer.split()[:6]) or question.prompt
         return Rubric(question_id=question.id, concepts=[Concept(label=label)])

@@ -9,9 +9,9 @@ always a verbatim slice of what they wrote.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 from interviewer.grading.stemmer import stem
 
@@ -54,8 +54,9 @@ UNKNOWN_ZIPF = 2.5
 _MAX_ZIPF = 7.0
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a text, with its character offsets and sentence and clause numbers."""
+
     text: str
     start: int
     end: int
@@ -83,6 +84,12 @@ def word_stem(lower: str) -> str:
     return stem(lower)
 
 
+@lru_cache(maxsize=131072)
+def _word_forms(word: str) -> tuple[str, str, bool]:
+    lower = normalise(word)
+    return lower, word_stem(lower), lower in STOP_WORDS
+
+
 def _boundaries(pattern: re.Pattern[str], text: str) -> list[int]:
     return [match.end() for match in pattern.finditer(text)]
 
@@ -103,8 +110,8 @@ def tokenize(text: str) -> list[Token]:
             c_index += 1
             clause += 1
         word = match.group()
-        lower = normalise(word)
-        tokens.append(Token(word, start, match.end(), lower, word_stem(lower), lower in STOP_WORDS, sentence, clause))
+        lower, word_stem_, stop = _word_forms(word)
+        tokens.append(Token(word, start, match.end(), lower, word_stem_, stop, sentence, clause))
     return tokens
 
 
@@ -155,20 +162,23 @@ def stem_weight(stem_text: str) -> float:
     return max(0.05, _MAX_ZIPF - value)
 
 
-def negated_tokens(tokens: list[Token], window: int = 5) -> list[bool]:
-    """Whether each token sits under a negation cue earlier in its clause (within `window` words)."""
+def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
+    """Whether each content word is governed by a negation cue: the cue comes before it in
+    the same clause, at most `reach` words earlier, with only stop words between ("does not
+    use the chain rule", "not the vanishing gradient", but not "cannot rely on co-adapted")."""
     flags = [False] * len(tokens)
-    last_cue: int | None = None
-    last_clause = -1
+    cue: int | None = None
     for index, token in enumerate(tokens):
-        if token.clause != last_clause:
-            last_cue, last_clause = None, token.clause
-        if last_cue is not None and index - last_cue <= window and not token.stop:
-            flags[index] = True
+        if cue is not None and (token.clause != tokens[cue].clause or index - cue > reach):
+            cue = None
         if token.lower in NEGATION_CUES or (
             token.lower == "than" and index > 0 and tokens[index - 1].lower == "rather"
         ):
-            last_cue = index
+            cue = index
+            continue
+        if cue is not None and not token.stop:
+            flags[index] = True
+            cue = None  # the first content word after the cue is what it negates
     return flags
 
 
