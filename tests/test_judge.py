@@ -149,6 +149,13 @@ def test_json_inside_prose_is_extracted(server):
     assert result.details["judge"]["score"] == 80
 
 
+def test_raw_newlines_inside_strings_are_accepted(server):
+    # Grammar-constrained small models write line breaks inside JSON strings.
+    server.queue(completion(json.dumps(GOOD_REPLY).replace("Clear on the scoring step.", "Clear on\nthe scoring.")))
+    result = grade(server)
+    assert result.grader == "judge" and result.feedback.good == "Clear on\nthe scoring."
+
+
 def test_server_without_json_schema_falls_back_to_json_mode_and_remembers(server):
     def no_json_schema(request: Recorded) -> Reply:
         if request.response_type == "json_schema":
@@ -161,8 +168,11 @@ def test_server_without_json_schema_falls_back_to_json_mode_and_remembers(server
     second = grader.grade(GradeRequest.for_item(ITEM, GOOD_ANSWER + " Extra words."))
 
     assert first.grader == second.grader == "judge"
-    assert first.details["judge"]["mode"] == "json_object"
+    assert first.details["judge"]["mode"] == second.details["judge"]["mode"] == "json_object_schema"
     assert [r.response_type for r in server.chat_requests] == ["json_schema", "json_object", "json_object"]
+    # JSON mode still carries the schema (llama-cpp-python's server turns it into a grammar).
+    assert server.chat_requests[-1].body["response_format"]["schema"]["required"] == [
+        "concepts", "score", "feedback", "follow_up"]
 
 
 def test_server_without_any_response_format_falls_back_to_plain_text(server):
@@ -174,7 +184,7 @@ def test_server_without_any_response_format_falls_back_to_plain_text(server):
     server.handle(plain_only)
     result = grade(server)
     assert result.grader == "judge" and result.details["judge"]["mode"] == "text"
-    assert [r.response_type for r in server.chat_requests] == ["json_schema", "json_object", None]
+    assert [r.response_type for r in server.chat_requests] == ["json_schema", "json_object", "json_object", None]
     assert "Reply with a single JSON object" in server.chat_requests[-1].prompt
 
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from interviewer.grading.judge.config import JudgeSettings
-from interviewer.grading.judge.schema import JudgeReplyError
+from interviewer.grading.judge.schema import JudgeReplyError, with_length_limits
 
 T = TypeVar("T")
 
-# Tried in this order; a server that rejects one (HTTP 400 naming response_format) gets the next.
-MODES = ("json_schema", "json_object", "text")
+# Tried in this order; a server that rejects one (an error naming response_format) gets the next.
+# "json_object_schema" is JSON mode carrying the schema, which llama-cpp-python's server turns
+# into a grammar: structured output there too.
+MODES = ("json_schema", "json_object_schema", "json_object", "text")
 
 
 class JudgeCallError(Exception):
@@ -151,6 +153,8 @@ class JudgeClient:
                     "type": "json_schema",
                     "json_schema": {"name": "interview_grade", "strict": True, "schema": schema},
                 }
+            elif mode == "json_object_schema":
+                extra["response_format"] = {"type": "json_object", "schema": with_length_limits(schema)}
             elif mode == "json_object":
                 extra["response_format"] = {"type": "json_object"}
             try:
@@ -185,7 +189,8 @@ class JudgeClient:
         except openai.APIStatusError as exc:
             status = exc.status_code
             message = self._redact(_server_message(exc))
-            if status in (400, 422) and mode and mode != "text" and re.search(
+            # Some servers answer an unsupported response_format with 422 or even 500.
+            if status in (400, 422, 500) and mode and mode != "text" and re.search(
                 r"response_format|response format|json_schema|json_object", message, re.IGNORECASE
             ):
                 raise _ModeRejected() from None

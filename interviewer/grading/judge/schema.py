@@ -72,13 +72,33 @@ def response_schema(rubric: Rubric) -> dict[str, Any]:
     }
 
 
+def with_length_limits(schema: dict[str, Any], max_chars: int = 300) -> dict[str, Any]:
+    """The schema with bounded strings and exactly one entry per concept, for grammar-constrained
+    JSON mode (llama-cpp-python): a small model cannot ramble until the token limit. Kept out of
+    the strict json_schema request, whose subset may not allow these keywords."""
+    if schema.get("type") == "string" and "enum" not in schema:
+        return {**schema, "maxLength": max_chars}
+    if schema.get("type") == "object":
+        return {**schema, "properties": {k: with_length_limits(v, max_chars) for k, v in schema["properties"].items()}}
+    if schema.get("type") == "array":
+        items = with_length_limits(schema["items"], max_chars)
+        labels = items.get("properties", {}).get("label", {}).get("enum")
+        limits = {"minItems": len(labels), "maxItems": len(labels)} if labels else {}
+        return {**schema, "items": items, **limits}
+    return schema
+
+
 def _label_key(label: str) -> str:
     return re.sub(r"\W+", " ", label).strip().lower()
 
 
+_REPLY_KEYS = {"concepts", "score"}
+
+
 def last_json_object(text: str) -> dict[str, Any] | None:
-    """The last complete top-level JSON object in text (a reply may wrap it in prose or fences)."""
-    decoder = json.JSONDecoder()
+    """The last complete JSON object in text that looks like a reply (a reply may wrap it in
+    prose or fences). The inner objects of a cut-off reply do not count."""
+    decoder = json.JSONDecoder(strict=False)
     found: dict[str, Any] | None = None
     position = text.find("{")
     while position != -1:
@@ -87,9 +107,11 @@ def last_json_object(text: str) -> dict[str, Any] | None:
         except ValueError:
             position = text.find("{", position + 1)
             continue
-        if isinstance(value, dict):
+        if isinstance(value, dict) and _REPLY_KEYS & value.keys():
             found = value
-        position = text.find("{", end)
+            position = text.find("{", end)
+        else:
+            position = text.find("{", position + 1)
     return found
 
 
@@ -102,11 +124,16 @@ def parse_reply(content: str | None, rubric: Rubric, *, truncated: bool = False)
         raise JudgeReplyError("empty reply")
     data: Any
     try:
-        data = json.loads(content)
+        # strict=False: small models emit raw newlines inside strings, which JSON forbids.
+        data = json.loads(content, strict=False)
     except ValueError:
         data = last_json_object(content)
         if data is None:
-            raise JudgeReplyError("reply cut off before the JSON ended" if truncated else "reply is not JSON") from None
+            if truncated:
+                raise JudgeReplyError("reply cut off before the JSON ended") from None
+            if content.lstrip().startswith("{"):
+                raise JudgeReplyError("reply is not valid JSON") from None
+            raise JudgeReplyError("reply holds no JSON object") from None
     if not isinstance(data, dict):
         raise JudgeReplyError("reply is not a JSON object")
     try:
