@@ -349,7 +349,12 @@ class BatchJob:
 
 
 class ReportSink:
-    """Where per-row details go for the HTML report (see `interviewer.report_html`)."""
+    """Where per-row details go for the HTML report (see `interviewer.report_html`).
+
+    This base keeps nothing: the run without --report.
+    """
+
+    wants_details = False
 
     def add(self, record: dict[str, Any], answer: str, grade: Grade | None) -> None: ...
 
@@ -460,7 +465,7 @@ def _skip_done(
             )
         summary.resumed += 1
         summary.add(record)
-        grade = batches.stored_grade(db, session_id, submission.row) if not isinstance(report, _NoReport) else None
+        grade = batches.stored_grade(db, session_id, submission.row) if report.wants_details else None
         report.add(record, submission.answer, grade)
         notify(1)
     if next(existing, None) is not None:
@@ -470,13 +475,9 @@ def _skip_done(
         )
 
 
-class _NoReport(ReportSink):
-    pass
-
-
 def _open_report(job: BatchJob, summary: BatchSummary) -> ReportSink:
     if job.report is None:
-        return _NoReport()
+        return ReportSink()
     from interviewer.report_html import HtmlReport
 
     return HtmlReport(job.report, summary)

@@ -43,6 +43,8 @@ def _e(value: Any) -> str:
 
 
 class HtmlReport:
+    wants_details = True
+
     def __init__(self, path: Path, summary: BatchSummary) -> None:
         self.path = Path(path)
         self.summary = summary
@@ -175,6 +177,9 @@ def row_html(record: dict[str, Any], answer: str, grade: Grade | None) -> str:
         )
         if concepts:
             body.append(f"<table><tr><th>Concept</th><th>Status</th><th>Evidence</th></tr>\n{concepts}</table>\n")
+        reason = grade.details.get("review_reason") if grade.needs_review else None
+        if reason:
+            body.append(f"<p class=\"partly\"><b>Needs review:</b> {_e(reason)}</p>\n")
         for warning in grade.warnings:
             body.append(f"<p class=\"partly\">{_e(warning.message)}</p>\n")
         body.append(

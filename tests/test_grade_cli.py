@@ -375,3 +375,18 @@ def test_resume_of_a_complete_run_changes_nothing(tmp_path: Path, bank: Path, in
     assert out.read_bytes() == before
     assert store(interviewer_home).execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 20
     assert "randomly zeroes activations" in report.read_text()  # details come back from the store
+
+
+@pytest.mark.embedding
+def test_embedding_grader_batch(tmp_path: Path, bank: Path) -> None:
+    source = write_csv(tmp_path / "subs.csv", ["id", "question_id", "answer"], [
+        ["good", "bt/dropout", GOOD["bt/dropout"]],
+        ["off", "bt/dropout", "Convolutions share weights across positions."],
+        ["bad", "bt/none", "anything"],
+    ])
+    result = grade(source, "--grader", "embedding", "--bank", bank, "--json")
+    assert result.exit_code == 1, result.output
+    rows = {row["id"]: row for row in read_csv(tmp_path / "subs.graded.csv")}
+    assert rows["good"]["grader"] == rows["off"]["grader"] == "embedding"
+    assert float(rows["good"]["score"]) > float(rows["off"]["score"]) + 20
+    assert rows["bad"]["error"]

@@ -8,7 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
-from interviewer.cli.options import BankOption, GraderChoice, GraderOption, JsonOption
+from interviewer.cli.options import (
+    BankOption,
+    ConcurrencyOption,
+    GraderChoice,
+    GraderOption,
+    JsonOption,
+    JudgeBaseUrlOption,
+    JudgeModelOption,
+    JudgeTimeoutOption,
+    judge_options,
+)
+from interviewer.grading.judge.config import DEFAULT_CONCURRENCY
 
 
 class OutputFormat(str, Enum):
@@ -38,11 +49,7 @@ def grade(
     ] = None,
     grader: GraderOption = GraderChoice.auto,
     bank: BankOption = None,
-    concurrency: Annotated[
-        Optional[int],
-        typer.Option("--concurrency", min=1, max=64, show_default=False,
-                     help="Requests in flight at once with --grader judge."),
-    ] = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Continue an interrupted run: keep the rows already in the "
@@ -61,6 +68,9 @@ def grade(
                      "Repeatable."),
     ] = None,
     json_output: JsonOption = False,
+    judge_model: JudgeModelOption = None,
+    judge_base_url: JudgeBaseUrlOption = None,
+    judge_timeout: JudgeTimeoutOption = None,
 ) -> None:
     """Batch-grade written submissions into a CSV/JSONL file, with a summary.
 
@@ -84,10 +94,10 @@ def grade(
     loaded = load_default_bank(bank or [])
     notify = None if json_output else render.warn
     # Only the judge sends requests in parallel; the other graders batch internally.
-    _ = concurrency
+    judge = judge_options(judge_model, judge_base_url, judge_timeout, concurrency)
 
     def make_grader():  # type: ignore[no-untyped-def]
-        return build_grader(grader.value, notify=notify)
+        return build_grader(grader.value, notify=notify, judge=judge)
 
     total = count_rows(submissions) if not json_output and render.err_console.is_terminal else None
     db = connect()
@@ -97,6 +107,10 @@ def grade(
                 job, bank=loaded, grader_factory=make_grader, db=db, derive_rubric=derive_rubric,
                 grader_choice=grader.value, on_rows=advance,
             )
+    except KeyboardInterrupt:
+        render.error(f"interrupted: the rows graded so far are in {job.output_path()}; "
+                     "run the same command with --resume to grade the rest")
+        raise typer.Exit(130) from None
     finally:
         db.close()
     if json_output:

@@ -65,6 +65,10 @@ def progress(total: int | None, *, quiet: bool) -> Iterator[Callable[[int], None
         yield lambda count: bar.advance(task, count)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def _stats_table(title: str, key: str, stats: dict[str, ScoreStats], limit: int | None) -> Table:
     table = Table(title=title, title_justify="left", show_edge=False)
     table.add_column(key)
@@ -80,12 +84,13 @@ def _stats_table(title: str, key: str, stats: dict[str, ScoreStats], limit: int 
 def summary(result: BatchSummary) -> None:
     out = console
     head = Text()
-    head.append(f"{result.rows:,} rows: ", style="bold")
+    head.append(f"{_count(result.rows, 'row')}: ", style="bold")
     head.append(f"{result.graded:,} graded", style="green")
     head.append(", ")
-    head.append(f"{result.errors:,} errors", style="red" if result.errors else "")
+    head.append(_count(result.errors, "error"), style="red" if result.errors else "")
     head.append(", ")
-    head.append(f"{result.needs_review:,} need review", style="yellow" if result.needs_review else "")
+    head.append(f"{result.needs_review:,} {'needs' if result.needs_review == 1 else 'need'} review",
+                style="yellow" if result.needs_review else "")
     if result.resumed:
         head.append(f" ({result.resumed:,} resumed from the earlier run)", style="dim")
     out.print(head)
