@@ -68,7 +68,7 @@ JudgeTimeoutOption = Annotated[
     typer.Option(
         "--judge-timeout",
         min=0.1,
-        help="Seconds to wait for one judge reply before retrying, then falling back [default: 60].",
+        help="Seconds to wait for one judge reply before retrying, then falling back (default: 60).",
         show_default=False,
     ),
 ]
