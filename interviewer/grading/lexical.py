@@ -55,9 +55,12 @@ def _phrase(text: str, question_stems: frozenset[str]) -> Phrase | None:
     stems = tuple(dict.fromkeys(content_stems(text)))
     if not stems:
         return None
-    # A phrase made only of question words still needs matching (e.g. "LSTM" for an
-    # LSTM question), so question words are not demoted inside phrases.
-    return Phrase(text, stems, tuple(stem_weight(s) for s in stems))
+    # Within a phrase the question's own words count little ("NaNs" in "NaNs in the data" for
+    # a question about NaNs), unless the phrase has nothing else.
+    only_question = set(stems) <= question_stems
+    return Phrase(text, stems, tuple(
+        stem_weight(s) * (QUESTION_WORD_FACTOR if s in question_stems and not only_question else 1.0) for s in stems
+    ))
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,9 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
     concepts = []
     for concept in rubric.concepts:
         phrases = tuple(p for p in (_phrase(text, question_stems) for text in concept.phrases) if p)
+        # Naming a concept with the question's own words shows nothing ("normalization" for
+        # "what is batch normalization?"): such phrases count only when nothing else is left.
+        phrases = tuple(p for p in phrases if not set(p.stems) <= question_stems) or phrases
         description = _phrase(concept.description, question_stems) if concept.description.strip() else None
         negated = any(
             _phrase_negated_in(reference_tokens, reference_negated, p) for p in (*phrases, description) if p
