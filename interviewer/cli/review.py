@@ -63,8 +63,10 @@ def review(
 
 
 def stats(json_output: JsonOption = False) -> None:
-    """Progress over time across practice sessions: per level, per topic, a per-session chart,
-    and the concepts you miss most often."""
+    """Progress across practice sessions: a per-session chart, per level, per topic, most missed concepts.
+
+    Every answered question counts with its latest grade; batch runs are left out.
+    """
     from interviewer.cli import render
     from interviewer.cli.render.review import show_stats
     from interviewer.review import compute_stats, stats_json

@@ -385,16 +385,14 @@ def list_sessions(db: sqlite3.Connection, *, limit: int | None = None, kind: str
         args.append(limit)
     rows = db.execute(
         f"""
-        WITH latest AS (
-            SELECT turn_id, score FROM grades WHERE id IN (SELECT MAX(id) FROM grades GROUP BY turn_id)
-        )
         SELECT s.*,
                (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.kind != 'follow_up'
                     AND t.status = 'answered') AS answered,
                (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id AND t.kind != 'follow_up'
                     AND t.status = 'skipped') AS skipped,
-               (SELECT AVG(l.score) FROM turns t JOIN latest l ON l.turn_id = t.id
-                    WHERE t.session_id = s.id AND t.kind != 'follow_up' AND t.status = 'answered') AS mean_score
+               (SELECT AVG((SELECT g.score FROM grades g WHERE g.turn_id = t.id ORDER BY g.id DESC LIMIT 1))
+                    FROM turns t WHERE t.session_id = s.id AND t.kind != 'follow_up'
+                    AND t.status = 'answered') AS mean_score
         FROM sessions s {kind_clause}
         ORDER BY s.started_at DESC, s.rowid DESC{limit_clause}
         """,
