@@ -299,6 +299,16 @@ def test_unauthorised_is_not_retried_and_never_shows_the_key(server):
     assert_no_secret(result)
 
 
+def test_a_refused_key_is_not_asked_again_for_the_next_answers(server):
+    server.queue(error(401, "bad key"))
+    grader = make_grader(server, concurrency=1)
+    grades = grader.grade_many([GradeRequest.for_item(ITEM, f"{GOOD_ANSWER} ({n})") for n in range(3)])
+    assert len(server.chat_requests) == 1
+    assert [g.grader for g in grades] == ["offline"] * 3
+    assert grades[2].warnings[-1].message == (
+        "judge unavailable (HTTP 401: check OPENAI_API_KEY; not asked again for now) \u2014 graded by offline")
+
+
 def test_other_client_errors_show_the_server_message_without_the_key(server):
     server.queue(error(400, f"model overloaded for key {SECRET}"))
     result = grade(server)
@@ -317,6 +327,18 @@ def test_connection_refused_falls_back(server):
     assert result.grader == "offline"
     assert result.warnings[-1].message == (
         f"judge unavailable (cannot connect to http://127.0.0.1:{port}/v1 after 2 attempts) \u2014 graded by offline")
+
+
+def test_an_unreachable_server_is_skipped_after_a_streak():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = JudgeSettings(base_url=f"http://127.0.0.1:{port}/v1", model="m", retries=0, concurrency=1)
+    grades = JudgeGrader(settings, OfflineGrader()).grade_many(
+        [GradeRequest.for_item(ITEM, f"{GOOD_ANSWER} ({n})") for n in range(5)])
+    messages = [g.warnings[-1].message for g in grades]
+    assert all("cannot connect to" in m for m in messages)
+    assert ["not asked again" in m for m in messages] == [False, False, False, True, True]
 
 
 def test_same_answer_again_is_served_from_the_cache(server, interviewer_home):

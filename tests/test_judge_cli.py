@@ -65,7 +65,7 @@ def test_batch_goes_on_when_the_key_is_refused_and_never_shows_it(server, submis
     assert [row["error"] for row in rows] == ["", ""] and all(row["grader"] != "judge" for row in rows)
     reasons = [w["message"] for grade in stored_grades() for w in grade["warnings"] if w["kind"] == "judge_failed"]
     assert reasons and all("HTTP 401: check OPENAI_API_KEY" in reason for reason in reasons)
-    assert len(server.chat_requests) == 2  # one per answer: a 401 is not retried
+    assert len(server.chat_requests) <= 2  # a 401 is never retried (both rows may be in flight at once)
     assert_secret_nowhere(result, out)
 
 

@@ -27,10 +27,14 @@ MODES = ("json_schema", "json_object_schema", "json_object", "text")
 class JudgeCallError(Exception):
     """The judge could not give a usable reply. `reason` is fit to show the user."""
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None, attempts: int = 1) -> None:
+    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None, attempts: int = 1,
+                 lasting: bool = False, unreachable: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+        # lasting: every later call would fail the same way (a bad key, an unknown model).
+        self.lasting = lasting
+        self.unreachable = unreachable
         self.retry_after = retry_after
         self.attempts = attempts
         self.usage: dict[str, int] = {}
@@ -111,7 +115,8 @@ class JudgeClient:
         models = self._guarded(lambda: list(self._client().models.list()))
         if not models:
             raise JudgeCallError(
-                f"{self.settings.display_url} serves no model: set INTERVIEWER_JUDGE_MODEL", retryable=False
+                f"{self.settings.display_url} serves no model: set INTERVIEWER_JUDGE_MODEL", retryable=False,
+                lasting=True,
             )
         with self._lock:
             self._model = self._model or str(models[0].id)
@@ -183,9 +188,10 @@ class JudgeClient:
         try:
             return call()
         except openai.APITimeoutError:
-            raise JudgeCallError(f"no reply within {self.settings.timeout:g} s", retryable=True) from None
+            raise JudgeCallError(f"no reply within {self.settings.timeout:g} s", retryable=True,
+                                 unreachable=True) from None
         except openai.APIConnectionError:
-            raise JudgeCallError(f"cannot connect to {url}", retryable=True) from None
+            raise JudgeCallError(f"cannot connect to {url}", retryable=True, unreachable=True) from None
         except openai.APIStatusError as exc:
             status = exc.status_code
             message = self._redact(_server_message(exc))
@@ -195,12 +201,14 @@ class JudgeClient:
             ):
                 raise _ModeRejected() from None
             if status == 401:
-                raise JudgeCallError("HTTP 401: check OPENAI_API_KEY", retryable=False) from None
+                raise JudgeCallError("HTTP 401: check OPENAI_API_KEY", retryable=False, lasting=True) from None
             if status == 403:
-                raise JudgeCallError("HTTP 403: the key may not use this model", retryable=False) from None
+                raise JudgeCallError("HTTP 403: the key may not use this model", retryable=False,
+                                     lasting=True) from None
             if status == 404:
                 raise JudgeCallError(
-                    f"HTTP 404: model {self._model!r} not found at {url}; check --judge-model", retryable=False
+                    f"HTTP 404: model {self._model!r} not found at {url}; check --judge-model", retryable=False,
+                    lasting=True,
                 ) from None
             if status == 429:
                 return_after = _retry_after(exc.response.headers if exc.response is not None else None)

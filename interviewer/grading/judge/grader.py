@@ -3,12 +3,15 @@
 Final score = JUDGE_WEIGHT x judge score (after the quote check) + (1 - JUDGE_WEIGHT) x evidence
 score. A gap above REVIEW_GAP points between the two marks the grade for human review. An answer
 that tries to steer the grader is capped at the evidence score. Any judge failure falls back to
-the evidence grade with a judge_failed warning that names the cause.
+the evidence grade with a judge_failed warning that names the cause; a judge that cannot answer
+(bad key, unknown model, unreachable again and again) is not asked for every answer.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -34,6 +37,10 @@ from interviewer.store.judge_cache import JudgeCache, cache_key
 
 JUDGE_WEIGHT = 0.7
 REVIEW_GAP = 30.0
+# After this many answers in a row found the server unreachable, the next ones skip the call for
+# UNREACHABLE_PAUSE seconds (a dead server must not cost minutes of timeouts per answer).
+UNREACHABLE_STREAK = 3
+UNREACHABLE_PAUSE = 30.0
 
 _CREDIT = {ConceptStatus.covered: 1.0, ConceptStatus.partly: 0.5, ConceptStatus.missing: 0.0}
 _DOWNGRADE = {ConceptStatus.covered: ConceptStatus.partly, ConceptStatus.partly: ConceptStatus.missing}
@@ -58,6 +65,7 @@ class JudgeGrader:
         self.evidence = evidence
         self.client = client or JudgeClient(settings)
         self.cache = (cache or JudgeCache()) if use_cache else None
+        self._breaker = _Breaker()
 
     def grade(self, request: GradeRequest) -> Grade:
         return self.grade_many([request])[0]
@@ -77,6 +85,8 @@ class JudgeGrader:
         signals = detect_injection(request.answer)
         if not request.answer.strip():
             return evidence  # nothing to ask the judge about
+        if (skipped := self._breaker.open_reason()) is not None:
+            return _fallback(evidence, JudgeCallError(skipped, retryable=False), signals, self._about(None))
         try:
             model = self.client.model()
             key = cache_key(
@@ -86,7 +96,9 @@ class JudgeGrader:
             )
             reply, usage, mode, attempts, cached = self._reply(request, key, model, flagged=bool(signals))
         except JudgeCallError as exc:
+            self._breaker.failed(exc)
             return _fallback(evidence, exc, signals, self._about(None))
+        self._breaker.succeeded()
         return self._combine(request, evidence, reply, signals, {
             **self._about(model), "mode": mode, "attempts": attempts, "cached": cached,
         }, usage)
@@ -165,6 +177,37 @@ class JudgeGrader:
             follow_up=reply.follow_up.strip() or evidence.follow_up,
             grader=self.name, grader_version=self.version, details=details,
         )
+
+
+class _Breaker:
+    """Stops calling a judge that cannot answer: at once for a lasting error (bad key, unknown
+    model), for a pause after a streak of unreachable-server failures."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streak = 0
+        self._reason: str | None = None
+        self._until = 0.0
+
+    def open_reason(self) -> str | None:
+        with self._lock:
+            if self._reason is not None and time.monotonic() < self._until:
+                return f"{self._reason}; not asked again for now"
+            return None
+
+    def failed(self, error: JudgeCallError) -> None:
+        with self._lock:
+            if error.lasting:
+                self._reason, self._until = error.reason, float("inf")
+            elif error.unreachable:
+                self._streak += 1
+                if self._streak >= UNREACHABLE_STREAK:
+                    self._reason, self._until = error.reason, time.monotonic() + UNREACHABLE_PAUSE
+                    self._streak = 0
+
+    def succeeded(self) -> None:
+        with self._lock:
+            self._streak = 0
 
 
 def _fallback(evidence: Grade, error: JudgeCallError, signals: list[InjectionSignal],
