@@ -7,7 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from interviewer.cli.options import BankOption, GraderChoice, GraderOption
+from interviewer.cli.options import (
+    BankOption,
+    GraderChoice,
+    GraderOption,
+    JudgeBaseUrlOption,
+    JudgeModelOption,
+    judge_options,
+)
 from interviewer.errors import InputError
 
 
@@ -37,6 +44,8 @@ def practice(
         "--resume", help="Continue the latest unfinished practice session with its remaining questions.")] = False,
     follow_ups: Annotated[bool, typer.Option(
         "--follow-ups/--no-follow-ups", help="Ask one follow-up on the weakest concept after each answer.")] = True,
+    judge_model: JudgeModelOption = None,
+    judge_base_url: JudgeBaseUrlOption = None,
 ) -> None:
     """Practise an interview: answer questions, get each answer graded, and a follow-up on what you missed.
 
@@ -76,7 +85,7 @@ def practice(
             console.print(f"Nothing to practise: {nothing.message}. Run without --due for a regular session.")
             raise typer.Exit(0) from None
 
-    active = build_grader(choice, notify=screen.notice)
+    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
     ui = TerminalUI(on_screen=lambda: start_warm_up(active))
     runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
                              follow_ups=follow_ups)

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from interviewer.cli.options import GraderChoice, JsonOption
+from interviewer.cli.options import GraderChoice, JsonOption, JudgeBaseUrlOption, JudgeModelOption, judge_options
 from interviewer.errors import InputError
 
 SessionArgument = Annotated[
@@ -111,6 +111,8 @@ def regrade(
     grader: Annotated[GraderChoice, typer.Option(
         "--grader", "-g", help="The grader to grade again with: offline, embedding, judge or auto.",
         case_sensitive=False)],
+    judge_model: JudgeModelOption = None,
+    judge_base_url: JudgeBaseUrlOption = None,
 ) -> None:
     """Grade a session's answers again with another grader. New grades are added; the old ones are kept."""
     from interviewer.cli.render import session as screen
@@ -122,7 +124,7 @@ def regrade(
 
     db = connect()
     record = transcripts.find_session(db, session)
-    active = build_grader(grader.value, notify=screen.notice)
+    active = build_grader(grader.value, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
     count = regrade_session(db, record, active)
     show_regraded(count, active.name, record.id)
 
