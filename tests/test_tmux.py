@@ -39,7 +39,9 @@ class Terminal:
     def start(self, *arguments: str) -> None:
         command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", *arguments))
         # Without a client terminal tmux hands the pane COLUMNS=80/LINES=24: state the real size.
-        self.tmux("new-session", "-d", "-x", "200", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={self.home}",
+        # remain-on-exit keeps the last screen readable after the program ends (set before it starts: no race).
+        self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                  "new-session", "-d", "-x", "200", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={self.home}",
                   "-e", "COLUMNS=200", "-e", "LINES=50", f"exec {command}")
         self.handled = {MODEL_PROMPT: 0, FOLLOW_UP: 0}
         self.questions_shown = 0
@@ -101,6 +103,15 @@ def terminal(interviewer_home):
     pane.close()
 
 
+def process_ended(pid: int) -> bool:
+    """Gone, or a zombie: tmux keeps a dead pane's process unreaped while remain-on-exit holds the screen."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 def cli_json(*arguments: str):
     result = CliRunner().invoke(app, list(arguments))
     assert result.exit_code == 0, result.output
@@ -124,14 +135,9 @@ def test_sigkill_mid_answer_loses_nothing_and_resume_asks_the_third_question(ter
     pid = terminal.process_id()
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
+    while time.monotonic() < deadline and not process_ended(pid):
         time.sleep(0.05)
-    else:
-        raise AssertionError("the practice process survived SIGKILL")
+    assert process_ended(pid), "the practice process survived SIGKILL"
     terminal.close()
 
     transcript = cli_json("review", "latest", "--json")
