@@ -148,6 +148,7 @@ def test_batch_inserts_keep_order_and_ids(tmp_path, item):
 WRITER = textwrap.dedent(
     """
     import sys
+    import time
     from pathlib import Path
     from interviewer.bank.loader import load_bank
     from interviewer.grading.models import Feedback, Grade
@@ -158,6 +159,10 @@ WRITER = textwrap.dedent(
     item = load_bank([bank]).get("zeta/q1-dropout")
     grade = Grade(score=50, verdict="partial", reference_similarity=0.5, grader=name, grader_version="1",
                   feedback=Feedback(good="g", missing="m", next_step="n"))
+    # Start line: imports take a different time in each process, so wait until both are ready.
+    Path(f"{path}.{name}.ready").touch()
+    while len(list(Path(path).parent.glob("*.ready"))) < 2:
+        time.sleep(0.01)
     db = connect(Path(path))
     sid = transcripts.create_session(db, kind="batch", source=name, grader=name)
     for n in range(count):
