@@ -30,6 +30,7 @@ from interviewer.batch_io import (
     read_submissions,
 )
 from interviewer.errors import InputError, InterviewerError
+from interviewer.grading.judge.usage import JudgeUsage
 from interviewer.grading.models import Grade, GradeRequest
 from interviewer.grading.protocol import Grader
 
@@ -273,6 +274,7 @@ class BatchSummary:
     per_candidate: dict[str, ScoreStats] = field(default_factory=dict)
     review: list[dict[str, Any]] = field(default_factory=list)
     error_rows: list[dict[str, Any]] = field(default_factory=list)
+    judge_usage: JudgeUsage = field(default_factory=JudgeUsage)
 
     def add(self, record: dict[str, Any]) -> None:
         self.rows += 1
@@ -319,6 +321,7 @@ class BatchSummary:
             "per_candidate": {name: stats.as_dict() for name, stats in sorted(self.per_candidate.items())},
             "review": self.review,
             "error_rows": self.error_rows,
+            "judge_usage": self.judge_usage.as_dict() if self.judge_usage.any else None,
             "exit_code": self.exit_code,
         }
 
@@ -427,6 +430,8 @@ def run_batch(
                 writer.write(records)
                 for result, record in zip(results, records):
                     summary.add(record)
+                    if result.grade is not None:
+                        summary.judge_usage.add(result.grade)
                     report.add(record, result.submission.answer, result.grade)
                 notify(len(results))
         batches.finish_batch_session(db, session_id)

@@ -109,3 +109,28 @@ def test_bad_base_url_is_reported_without_the_key(submissions, monkeypatch):
     assert result.exit_code == 2
     assert "--judge-base-url 'localhost:11434': expected an http:// or https:// URL" in result.output
     assert SECRET not in result.output
+
+
+def test_batch_summary_totals_the_judges_tokens_and_counts_cached_replies(server, submissions, tmp_path):
+    item, path = submissions
+    labels = [concept.label for concept in item.rubric.concepts]
+    server.handle(lambda request: structured({
+        "concepts": [{"label": label, "status": "covered", "quote": ""} for label in labels],
+        "score": 70, "feedback": {"good": "g", "missing": "m", "next_step": "n"}, "follow_up": "Why?",
+    }, prompt_tokens=300, completion_tokens=50))
+    options = ["--grader", "judge", "--judge-base-url", server.url, "--judge-model", "m", "--json"]
+
+    first = run("grade", str(path), *options, "--out", str(tmp_path / "first.csv"))
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["judge_usage"] == {
+        "prompt_tokens": 600, "completion_tokens": 100, "total_tokens": 700, "judged": 2, "cached": 0}
+
+    again = run("grade", str(path), *options, "--out", str(tmp_path / "again.csv"))
+    assert json.loads(again.output)["judge_usage"]["cached"] == 2
+    assert json.loads(again.output)["judge_usage"]["total_tokens"] == 0
+    assert len(server.chat_requests) == 2
+
+    shown = run("grade", str(path), *options[:-1], "--out", str(tmp_path / "shown.csv"))
+    assert "judge: 0 answers judged, 2 from the cache; 0 tokens" in " ".join(shown.output.split())
+    offline = run("grade", str(path), "--grader", "offline", "--json", "--out", str(tmp_path / "offline.csv"))
+    assert json.loads(offline.output)["judge_usage"] is None

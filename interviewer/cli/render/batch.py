@@ -94,6 +94,11 @@ def summary(result: BatchSummary) -> None:
     if result.resumed:
         head.append(f" ({result.resumed:,} resumed from the earlier run)", style="dim")
     out.print(head)
+    usage = result.judge_usage
+    if usage.any:
+        out.print(f"judge: {_count(usage.judged, 'answer')} judged, {usage.cached:,} from the cache; "
+                  f"{usage.total_tokens:,} tokens ({usage.prompt_tokens:,} prompt, "
+                  f"{usage.completion_tokens:,} completion)")
     if result.overall.count:
         out.print(f"score: mean {result.overall.mean:.1f}, median {result.overall.median:.1f}  "
                   f"(grader: {result.grader})")

@@ -17,7 +17,8 @@ _EXPORTS = {
     "JUDGE_WEIGHT": "grader",
     "REVIEW_GAP": "grader",
     "JudgeGrader": "grader",
-    "total_usage": "grader",
+    "total_usage": "usage",
+    "JudgeUsage": "usage",
     "detect_injection": "injection",
 }
 

@@ -226,20 +226,3 @@ def _fallback(evidence: Grade, error: JudgeCallError, signals: list[InjectionSig
     return evidence.model_copy(update={
         "warnings": warnings, "details": details, "needs_review": evidence.needs_review or bool(signals),
     })
-
-
-def total_usage(grades: Sequence[Grade]) -> dict[str, int]:
-    """Tokens spent on a batch (cached replies cost nothing), and how many calls and cache hits."""
-    total = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "judged": 0, "cached": 0}
-    for grade in grades:
-        judge = grade.details.get("judge") or {}
-        if not judge:
-            continue
-        if judge.get("cached"):
-            total["cached"] += 1
-            continue
-        if not judge.get("failed"):
-            total["judged"] += 1
-        for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            total[name] += int((grade.details.get("usage") or {}).get(name, 0) or 0)
-    return total
