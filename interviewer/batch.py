@@ -13,8 +13,9 @@ import hashlib
 import re
 import sqlite3
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,9 +30,10 @@ from interviewer.batch_io import (
     read_existing_output,
     read_submissions,
 )
-from interviewer.errors import InputError, InterviewerError
+from interviewer.errors import InputError
 from interviewer.grading.judge.usage import JudgeUsage
 from interviewer.grading.models import Grade, GradeRequest
+from interviewer.grading.pool import GradingPool, can_run_in_processes, grade_requests
 from interviewer.grading.protocol import Grader
 
 CHUNK_SIZE = 256
@@ -149,59 +151,96 @@ def _chunks(items: Iterable[Submission], size: int) -> Iterator[list[Submission]
         yield chunk
 
 
-def grade_chunk(grader: Grader, resolver: QuestionResolver, chunk: Sequence[Submission]) -> list[BatchResult]:
-    """Grade one chunk with a single `grade_many` call; results in input order."""
-    results: list[BatchResult | None] = []
-    todo: list[tuple[int, Submission, str, BankQuestion]] = []
+@dataclass
+class _PlannedChunk:
+    """A chunk with its rows resolved: what is left to grade, and where each result goes."""
+
+    results: list[BatchResult | None]
+    todo: list[tuple[int, Submission, str, BankQuestion]]
+
+    @property
+    def requests(self) -> list[GradeRequest]:
+        return [GradeRequest.for_item(item, submission.answer) for _, submission, _, item in self.todo]
+
+    def finish(self, grades: Sequence[Grade | str]) -> list[BatchResult]:
+        for (position, submission, qid, item), grade in zip(self.todo, grades):
+            if isinstance(grade, str):
+                self.results[position] = BatchResult(submission, qid, error=f"line {submission.line}: {grade}", item=item)
+            else:
+                self.results[position] = BatchResult(submission, qid, grade=grade, item=item)
+        return [result for result in self.results if result is not None]
+
+
+def _plan_chunk(resolver: QuestionResolver, chunk: Sequence[Submission]) -> _PlannedChunk:
+    planned = _PlannedChunk([], [])
     for submission in chunk:
         if submission.error:
-            results.append(BatchResult(submission, submission.question_id, error=submission.error))
+            planned.results.append(BatchResult(submission, submission.question_id, error=submission.error))
             continue
         qid, item, error = resolver.resolve(submission)
         if error or item is None:
-            results.append(BatchResult(submission, qid, error=error))
+            planned.results.append(BatchResult(submission, qid, error=error))
             continue
-        todo.append((len(results), submission, qid, item))
-        results.append(None)
-    if todo:
-        requests = [GradeRequest.for_item(item, submission.answer) for _, submission, _, item in todo]
-        try:
-            grades: list[Grade | str] = list(grader.grade_many(requests))
-            if len(grades) != len(requests):
-                raise RuntimeError(f"the grader returned {len(grades)} grades for {len(requests)} answers")
-        except InterviewerError:
-            raise
-        except Exception:  # noqa: BLE001 - one odd answer must not sink the whole chunk
-            grades = [_grade_one(grader, request) for request in requests]
-        for (position, submission, qid, item), grade in zip(todo, grades):
-            if isinstance(grade, str):
-                results[position] = BatchResult(submission, qid, error=f"line {submission.line}: {grade}", item=item)
-            else:
-                results[position] = BatchResult(submission, qid, grade=grade, item=item)
-    return [result for result in results if result is not None]
+        planned.todo.append((len(planned.results), submission, qid, item))
+        planned.results.append(None)
+    return planned
 
 
-def _grade_one(grader: Grader, request: GradeRequest) -> Grade | str:
-    try:
-        return grader.grade(request)
-    except InterviewerError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        return f"grading failed ({type(exc).__name__}: {exc})"
+def grade_chunk(grader: Grader, resolver: QuestionResolver, chunk: Sequence[Submission]) -> list[BatchResult]:
+    """Grade one chunk with a single `grade_many` call; results in input order."""
+    planned = _plan_chunk(resolver, chunk)
+    return planned.finish(grade_requests(grader, planned.requests) if planned.todo else [])
 
 
 def grade_in_chunks(
-    submissions: Iterable[Submission], grader: Grader, resolver: QuestionResolver, chunk_size: int = CHUNK_SIZE
+    submissions: Iterable[Submission],
+    grader: Grader,
+    resolver: QuestionResolver,
+    chunk_size: int = CHUNK_SIZE,
+    workers: int = 1,
 ) -> Iterator[list[BatchResult]]:
-    for chunk in _chunks(submissions, chunk_size):
-        yield grade_chunk(grader, resolver, chunk)
+    """Each chunk's results, in input order.
+
+    With `workers` > 1 and a grader that can run in processes, chunks are graded by a pool
+    of worker processes, a few ahead of the one being written. A file of a single chunk is
+    graded here: starting workers would cost more than it saves.
+    """
+    chunks = _chunks(submissions, chunk_size)
+    if workers <= 1 or not can_run_in_processes(grader):
+        for chunk in chunks:
+            yield grade_chunk(grader, resolver, chunk)
+        return
+    first = next(chunks, None)
+    second = next(chunks, None) if first is not None else None
+    if second is None:
+        if first is not None:
+            yield grade_chunk(grader, resolver, first)
+        return
+    with GradingPool(grader, workers) as pool:
+        pending: deque[tuple[_PlannedChunk, Future[list[Grade | str]]]] = deque()
+        planned = _plan_chunk(resolver, second)
+        pending.append((planned, pool.submit(planned.requests)))
+        yield grade_chunk(grader, resolver, first)  # graded here while the workers start
+        for chunk in chunks:
+            planned = _plan_chunk(resolver, chunk)
+            pending.append((planned, pool.submit(planned.requests)))
+            if len(pending) > workers:  # the workers stay busy while this process writes
+                done, future = pending.popleft()
+                yield done.finish(future.result())
+        while pending:
+            done, future = pending.popleft()
+            yield done.finish(future.result())
 
 
 def grade_submissions(
-    submissions: Iterable[Submission], grader: Grader, resolver: QuestionResolver, chunk_size: int = CHUNK_SIZE
+    submissions: Iterable[Submission],
+    grader: Grader,
+    resolver: QuestionResolver,
+    chunk_size: int = CHUNK_SIZE,
+    workers: int = 1,
 ) -> Iterator[BatchResult]:
     """Every row's result, in input order, graded `chunk_size` rows at a time."""
-    for results in grade_in_chunks(submissions, grader, resolver, chunk_size):
+    for results in grade_in_chunks(submissions, grader, resolver, chunk_size, workers):
         yield from results
 
 
@@ -343,6 +382,7 @@ class BatchJob:
     report: Path | None = None
     mapping: dict[str, str] = field(default_factory=dict)
     chunk_size: int = CHUNK_SIZE
+    workers: int = 1  # processes for a grader that can use them (see grading.pool)
 
     def output_path(self) -> Path:
         return self.out if self.out is not None else default_output_path(self.source, self.format)
@@ -420,7 +460,7 @@ def run_batch(
         with ResultWriter(out, fmt, append=job.resume) as writer:
             fresh = _skip_done(submissions, existing, summary, report, db, session_id, out, notify)
             first, snapshots = True, batches.SnapshotRefs()
-            for results in grade_in_chunks(fresh, grader, resolver, job.chunk_size):
+            for results in grade_in_chunks(fresh, grader, resolver, job.chunk_size, job.workers):
                 # The store first, then the file: the file is what --resume trusts, and
                 # store rows past the file's end are dropped when a resumed run starts.
                 batches.record_chunk(db, session_id, results, snapshots=snapshots,

@@ -390,3 +390,22 @@ def test_embedding_grader_batch(tmp_path: Path, bank: Path) -> None:
     assert rows["good"]["grader"] == rows["off"]["grader"] == "embedding"
     assert float(rows["good"]["score"]) > float(rows["off"]["score"]) + 20
     assert rows["bad"]["error"]
+
+
+def test_worker_processes_give_the_same_file_as_one_process(tmp_path: Path, bank: Path) -> None:
+    source = tmp_path / "many.csv"
+    write_many(source, 1200, seed=5)  # several chunks of 256: the offline grader spreads them over processes
+    with source.open("a", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(["bad", "c1", "nope/q9-unknown", "an answer to no question"])
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"graded-{workers}.csv"
+        result = grade(source, "--bank", bank, "--grader", "offline", "--workers", workers, "--out", out, "--json")
+        assert result.exit_code == 1, result.output  # the unknown question id
+        summary = json.loads(result.output)
+        assert summary["rows"] == 1201 and summary["graded"] == 1200 and summary["errors"] == 1
+        outputs[workers] = out.read_bytes()
+    assert outputs["1"] == outputs["2"]
+    rows = read_csv(tmp_path / "graded-2.csv")
+    assert [row["id"] for row in rows] == [f"r{n}" for n in range(1200)] + ["bad"]
+    assert "unknown question id 'nope/q9-unknown'" in rows[-1]["error"]

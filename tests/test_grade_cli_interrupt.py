@@ -25,6 +25,27 @@ def _complete_rows(path: Path) -> int:
     return max(0, path.read_bytes().count(b"\n") - 1)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, interviewer_home: Path) -> None:
     bank = write_bank(tmp_path / "bank")
     source = tmp_path / "subs.csv"
@@ -38,9 +59,14 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, interv
     deadline = time.monotonic() + 120
     while _complete_rows(out) < 1 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    children = _children(run.pid)  # the grading worker processes
     run.send_signal(signal.SIGKILL)
     run.wait()
     assert run.returncode == -signal.SIGKILL, run.stderr.read().decode() if run.stderr else ""
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if _alive(pid)], "worker processes outlived the killed run"
     at_kill = _complete_rows(out)
     assert 0 < at_kill < ROWS
 

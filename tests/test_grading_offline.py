@@ -261,3 +261,15 @@ def test_offline_choice_and_unknown_choice():
 
     with pytest.raises(InterviewerError):
         build_grader("oracle")
+
+
+def test_shipped_word_weights_match_the_stemmer():
+    """The packaged stem weights are derived data: they must equal a fresh derivation, or
+    rare-word weights silently drift from what the stemmer produces."""
+    from interviewer.grading import text
+
+    shipped = text._background_stems()
+    assert shipped == text.compute_background_stems(), (
+        "interviewer/grading/data/english_zipf_stems.txt is stale: regenerate it with write_background_stems"
+    )
+    assert text.stem_weight(text.word_stem("the")) < 1.0 < text.stem_weight(text.word_stem("backpropagation"))

@@ -50,6 +50,12 @@ def grade(
     grader: GraderOption = GraderChoice.auto,
     bank: BankOption = None,
     concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    workers: Annotated[
+        Optional[int],
+        typer.Option("--workers", min=1, show_default=False,
+                     help="Processes that grade with the offline grader. Default: one per CPU core. "
+                     "(The embedding model already uses every core; the judge uses --concurrency.)"),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Continue an interrupted run: keep the rows already in the "
@@ -83,6 +89,7 @@ def grade(
     from interviewer.batch_io import count_rows, parse_column_mapping
     from interviewer.cli import render
     from interviewer.cli.render import batch as view
+    from interviewer.grading.pool import default_workers
     from interviewer.grading.rubric_from_reference import derive_rubric
     from interviewer.grading.select import build_grader
     from interviewer.store.db import connect
@@ -90,6 +97,7 @@ def grade(
     job = BatchJob(
         source=submissions, out=out, format=output_format.value if output_format else None,
         resume=resume, report=report, mapping=parse_column_mapping(columns or []),
+        workers=workers or default_workers(),
     )
     loaded = load_default_bank(bank or [])
     notify = None if json_output else render.warn

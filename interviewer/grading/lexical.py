@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from interviewer.bank.models import Concept, Misconception, Question, Rubric
 from interviewer.grading.text import (
@@ -36,6 +37,8 @@ MIN_COVERAGE_WEIGHT = 0.1
 MAX_COVERAGE_WEIGHT = 0.7
 # Quote the whole clause around the matched words when it is at most this many words.
 MAX_QUOTE_WORDS = 24
+# Answer words remembered per rubric with their typo resolution (bounded: memory stays flat).
+TYPO_MEMO_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -46,9 +49,13 @@ class Phrase:
     stems: tuple[str, ...]
     weights: tuple[float, ...]
 
-    @property
+    @cached_property
     def total(self) -> float:
         return sum(self.weights)
+
+    @cached_property
+    def pairs(self) -> tuple[tuple[str, float], ...]:
+        return tuple(zip(self.stems, self.weights))
 
 
 def _phrase(text: str, question_stems: frozenset[str]) -> Phrase | None:
@@ -91,6 +98,9 @@ class PreparedRubric:
     known_stems: frozenset[str]
     reference_length: int
     authority: float  # share of concepts written with aliases or a description
+    # answer word -> the rubric stem it is a typo of (or its own stem): the same words
+    # recur across a batch, and the fuzzy comparison is the slow part of reading an answer
+    typo_memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def coverage_weight(self) -> float:
@@ -177,22 +187,32 @@ class _PreparedCache:
 
     def __init__(self, size: int = 512) -> None:
         self._items: OrderedDict[tuple[str, str, str], PreparedRubric] = OrderedDict()
+        self._by_identity: dict[tuple[int, int], tuple[Question, Rubric, PreparedRubric]] = {}
         self._size = size
         self._lock = threading.Lock()
 
     def get(self, question: Question, rubric: Rubric) -> PreparedRubric:
+        # The same question and rubric objects come back row after row in a batch: look them
+        # up by identity first (the entry holds both, so their ids cannot be reused meanwhile).
+        same = self._by_identity.get((id(question), id(rubric)))
+        if same is not None and same[0] is question and same[1] is rubric:
+            return same[2]
         key = (question.prompt, question.reference_answer, rubric.model_dump_json())
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
-        prepared = prepare(question, rubric)
+        if found is None:
+            found = prepare(question, rubric)
+            with self._lock:
+                self._items[key] = found
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         with self._lock:
-            self._items[key] = prepared
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return prepared
+            if len(self._by_identity) >= self._size:
+                self._by_identity.clear()
+            self._by_identity[(id(question), id(rubric))] = (question, rubric, found)
+        return found
 
 
 prepared_cache = _PreparedCache()
@@ -207,23 +227,35 @@ class Answer:
     stems: list[str]
     negated: list[bool]
     sentences: dict[int, list[int]]  # sentence number -> token indices
+    # stem -> {sentence number: index of the stem's first token in that sentence}, in order
+    first_in_sentence: dict[str, dict[int, int]]
 
 
 def read_answer(text: str, prepared: PreparedRubric) -> Answer:
     tokens = tokenize(text)
     stems = []
+    memo = prepared.typo_memo
     for token in tokens:
         value = token.stem
-        if not token.stop and value not in prepared.known_stems and not is_known_word(token.lower):
-            for word, word_stem in prepared.vocabulary.items():
-                if is_typo_of(token.lower, word):
-                    value = word_stem
-                    break
+        if not token.stop and value not in prepared.known_stems:
+            found = memo.get(token.lower)
+            if found is None:
+                found = value
+                if not is_known_word(token.lower):
+                    for word, word_stem in prepared.vocabulary.items():
+                        if is_typo_of(token.lower, word):
+                            found = word_stem
+                            break
+                if len(memo) < TYPO_MEMO_SIZE:
+                    memo[token.lower] = found
+            value = found
         stems.append(value)
     sentences: dict[int, list[int]] = {}
+    first_in_sentence: dict[str, dict[int, int]] = {}
     for index, token in enumerate(tokens):
         sentences.setdefault(token.sentence, []).append(index)
-    return Answer(text, tokens, stems, negated_tokens(tokens), sentences)
+        first_in_sentence.setdefault(stems[index], {}).setdefault(token.sentence, index)
+    return Answer(text, tokens, stems, negated_tokens(tokens), sentences, first_in_sentence)
 
 
 @dataclass(frozen=True)
@@ -237,26 +269,35 @@ NO_MATCH = PhraseMatch(0.0, (), False)
 
 
 def match_phrase(phrase: Phrase, answer: Answer) -> PhraseMatch:
-    """The best sentence for the phrase: the share of its weight found there."""
-    if not answer.tokens or phrase.total <= 0:
+    """The best sentence for the phrase: the share of its weight found there (the first such
+    sentence on a tie), or, when more, the scattered share of its words found anywhere."""
+    total = phrase.total
+    places = answer.first_in_sentence
+    present = [(stem_text, weight) for stem_text, weight in phrase.pairs if stem_text in places]
+    if not present or total <= 0:
         return NO_MATCH
-    weight_of = dict(zip(phrase.stems, phrase.weights))
+    if len(present) == 1:  # every sentence holding the word ties: the first one
+        index = next(iter(places[present[0][0]].values()))
+        return PhraseMatch(present[0][1] / total, (index,), answer.negated[index])
+    # sentence -> [(token index, weight)] for the phrase's stems that occur in it
+    hits: dict[int, list[tuple[int, float]]] = {}
+    anywhere: list[tuple[int, float]] = []  # (first index in the answer, weight)
+    for stem_text, weight in present:
+        where = places[stem_text]
+        anywhere.append((next(iter(where.values())), weight))  # sentences are in reading order
+        for sentence, index in where.items():
+            hits.setdefault(sentence, []).append((index, weight))
     best = NO_MATCH
-    found_anywhere: dict[str, None] = {}
-    for indices in answer.sentences.values():
-        first_index: dict[str, int] = {}
-        for index in indices:
-            s = answer.stems[index]
-            if s in weight_of and s not in first_index:
-                first_index[s] = index
-        for s in first_index:
-            found_anywhere[s] = None
-        share = sum(weight_of[s] for s in first_index) / phrase.total
-        if share > best.strength:
-            chosen = tuple(sorted(first_index.values()))
-            negated = any(answer.negated[i] for i in chosen)
-            best = PhraseMatch(share, chosen, negated)
-    scattered = SCATTERED_FACTOR * sum(weight_of[s] for s in found_anywhere) / phrase.total
+    best_sentence = -1
+    for sentence, found in hits.items():
+        found.sort()  # sum in reading order: the same float whichever way the phrase is written
+        share = sum(weight for _, weight in found) / total
+        if share > best.strength or (share == best.strength and share > 0 and sentence < best_sentence):
+            chosen = tuple(index for index, _ in found)
+            best = PhraseMatch(share, chosen, any(answer.negated[i] for i in chosen))
+            best_sentence = sentence
+    anywhere.sort()
+    scattered = SCATTERED_FACTOR * sum(weight for _, weight in anywhere) / total
     if scattered > best.strength:
         best = PhraseMatch(scattered, best.token_indices, best.negated)
     return best

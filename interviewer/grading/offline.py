@@ -41,6 +41,7 @@ def lexical_details(evidence: LexicalEvidence) -> dict[str, float]:
 class OfflineGrader:
     name = "offline"
     version = OFFLINE_VERSION
+    runs_in_processes = True  # pure Python and stateless: a batch may spread it over cores
 
     def grade(self, request: GradeRequest) -> Grade:
         evidence = analyse(request.question, request.rubric, request.answer)
