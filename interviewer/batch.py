@@ -202,8 +202,8 @@ def grade_in_chunks(
     """Each chunk's results, in input order.
 
     With `workers` > 1 and a grader that can run in processes, chunks are graded by a pool
-    of worker processes, a few ahead of the one being written. A file of a single chunk is
-    graded here: starting workers would cost more than it saves.
+    of worker processes, a few ahead of the one being written; the first chunk is graded
+    here while the workers start. A file of a single chunk never starts them.
     """
     chunks = _chunks(submissions, chunk_size)
     if workers <= 1 or not can_run_in_processes(grader):
