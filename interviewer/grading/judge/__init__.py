@@ -3,10 +3,7 @@
 Names load on first use, so the CLI can import `judge.config` without the rest.
 """
 
-from __future__ import annotations
-
-from importlib import import_module
-from typing import Any
+from interviewer.lazy import lazy_exports
 
 _EXPORTS = {
     "JudgeOptions": "config",
@@ -23,9 +20,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)
