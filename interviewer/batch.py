@@ -226,10 +226,10 @@ def grade_in_chunks(
             pending.append((planned, pool.submit(planned.requests)))
             if len(pending) > workers:  # the workers stay busy while this process writes
                 done, future = pending.popleft()
-                yield done.finish(future.result())
+                yield done.finish(pool.result(future, done.requests))
         while pending:
             done, future = pending.popleft()
-            yield done.finish(future.result())
+            yield done.finish(pool.result(future, done.requests))
 
 
 def grade_submissions(

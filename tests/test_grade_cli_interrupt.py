@@ -89,3 +89,43 @@ def test_sigkill_then_resume_matches_an_uninterrupted_run(tmp_path: Path, interv
     assert db.execute(
         "SELECT COUNT(*) FROM grades g JOIN turns t ON t.id = g.turn_id WHERE t.session_id = ?", (sessions[0][0],)
     ).fetchone()[0] == ROWS
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The grading worker processes of a run (not multiprocessing's resource tracker)."""
+    found = []
+    for child in _children(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"spawn_main" in command:
+            found.append(child)
+    return found
+
+
+def test_a_killed_worker_does_not_stop_the_run(tmp_path: Path, interviewer_home: Path) -> None:
+    bank = write_bank(tmp_path / "bank")
+    source = tmp_path / "subs.csv"
+    rows = 8000
+    write_many(source, rows, seed=12)
+    out, alone = tmp_path / "out.csv", tmp_path / "alone.csv"
+    env = {**os.environ, "INTERVIEWER_HOME": str(interviewer_home)}
+    common = ("--grader", "offline", "--bank", bank)
+
+    run = subprocess.Popen(_cli(source, *common, "--workers", "2", "--out", out), env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while not workers and run.poll() is None and time.monotonic() < deadline:
+        workers = _workers_of(run.pid)
+        time.sleep(0.01)
+    assert workers, "the run started no worker process"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err.decode()
+
+    single = subprocess.run(_cli(source, *common, "--workers", "1", "--out", alone), env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert single.returncode == 0, single.stderr
+    assert out.read_bytes() == alone.read_bytes()

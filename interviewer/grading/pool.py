@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from interviewer.bank.models import Question, Rubric
 from interviewer.errors import InterviewerError
@@ -91,6 +92,7 @@ class GradingPool:
             max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker, initargs=(os.getpid(),),
         )
+        self.broken = False
 
     def submit(self, requests: Sequence[GradeRequest]) -> Future[list[Grade | str]]:
         index: dict[tuple[int, int], int] = {}
@@ -102,7 +104,23 @@ class GradingPool:
                 index[key] = len(questions)
                 questions.append((request.question, request.rubric))
             rows.append((index[key], request.answer))
-        return self._executor.submit(_grade_compact, self.grader, questions, rows)
+        if not self.broken:
+            try:
+                return self._executor.submit(_grade_compact, self.grader, questions, rows)
+            except BrokenProcessPool:
+                self.broken = True
+        done: Future[list[Grade | str]] = Future()
+        done.set_result(grade_requests(self.grader, requests))
+        return done
+
+    def result(self, future: Future[list[Grade | str]], requests: Sequence[GradeRequest]) -> list[Grade | str]:
+        """The grades of a submitted slice. A worker that died (killed, out of memory) breaks
+        the pool: its slices, and every later one, are graded in this process instead."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self.broken = True
+            return grade_requests(self.grader, requests)
 
     def close(self, *, cancel: bool = False) -> None:
         self._executor.shutdown(wait=not cancel, cancel_futures=cancel)
