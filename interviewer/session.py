@@ -14,7 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, ContextManager, Protocol
 
@@ -29,7 +29,7 @@ from interviewer.store.db import utc_now
 
 # How the candidate finishes an answer: two empty lines in a row (one empty line is a
 # paragraph break), or a line with just /done.
-DONE, HINT, SKIP, QUIT = "/done", "/hint", "/skip", "/quit"
+DONE, HINT, SKIP, QUIT, RESTORE = "/done", "/hint", "/skip", "/quit", "/restore"
 BLANK_LINES_TO_FINISH = 2
 # A weak answer shows the model answer without asking.
 AUTO_MODEL_ANSWER = {Verdict.weak}
@@ -52,6 +52,7 @@ class Asked:
     concept: Concept | None = None
     parent_turn_id: int | None = None
     time_limit: float | None = None
+    draft: str | None = None  # what was typed before the session stopped mid-answer
 
     @property
     def question(self) -> Question:
@@ -130,20 +131,32 @@ class AnswerComposer:
     """Collects the lines of one answer and decides when it is finished.
 
     Two empty lines in a row or `/done` finish it; `/skip`, `/quit` and `/hint` are
-    commands. Empty lines before any text are ignored, except for a follow-up, where an
-    empty first line skips it. With a time limit, a line entered after time ran out still
-    counts and ends the answer; the UI calls `time_up()` if it notices first.
+    commands, and `/restore` puts back the lines of an earlier unfinished attempt (the
+    asked question's `draft`) before what has been typed since. Empty lines before any text
+    are ignored, except for a follow-up, where an empty first line skips it. With a time
+    limit, a line entered after time ran out still counts and ends the answer; the UI calls
+    `time_up()` if it notices first. `on_change(text)` hears every change of the text typed
+    so far, so it can be kept as a draft.
     """
 
-    def __init__(self, asked: Asked, hints: HintGiver, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        asked: Asked,
+        hints: HintGiver,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
         self.asked = asked
         self.hints = hints
         self.clock = clock
+        self.on_change = on_change
         self.started = clock()
         self.lines: list[str] = []
         self.blank_run = 0
         self.reply: Reply | None = None
         self.hint_count = 0
+        self.restored: str | None = None  # the draft just put back, for the UI to show once
 
     @property
     def done(self) -> bool:
@@ -176,6 +189,12 @@ class AnswerComposer:
         if command in (SKIP, QUIT, DONE):
             self._finish({SKIP: Action.skipped, QUIT: Action.quit, DONE: Action.answered}[command])
             return None
+        if command == RESTORE and self.asked.draft:
+            self.lines = [*self.asked.draft.split("\n"), *self.lines]
+            self.blank_run = 0
+            self.restored, self.asked = self.asked.draft, replace(self.asked, draft=None)
+            self._changed()
+            return None
         if not line.strip():
             if not self.lines:
                 if self.asked.is_follow_up:
@@ -189,10 +208,20 @@ class AnswerComposer:
         else:
             self.blank_run = 0
             self.lines.append(line)
+            self._changed()
         remaining = self.remaining()
         if remaining is not None and remaining <= 0:
             self._finish(Action.answered, timed_out=True)
         return None
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.text)
+
+    def take_restored(self) -> str | None:
+        """The draft `/restore` just put back (once), for the UI to echo."""
+        restored, self.restored = self.restored, None
+        return restored
 
     def time_up(self) -> None:
         self._finish(Action.answered, timed_out=True)
@@ -425,9 +454,19 @@ class PracticeSession:
 
     def _turn(self, asked: Asked, result: RunResult) -> Reply:
         """One question (and its follow-up): returns the reply that decides whether to go on."""
+        keep_draft = None
+        if not asked.is_follow_up:
+            # Each line is saved as it is entered: a session stopped mid-answer offers the
+            # lines back (/restore) when it is resumed. Follow-ups are not asked again.
+            question_id = asked.question.id
+            asked = replace(asked, draft=transcripts.load_draft(self.db, self.session.id, question_id))
+
+            def keep_draft(text: str) -> None:
+                transcripts.save_draft(self.db, self.session.id, question_id, text)
+
         self.ui.ask(asked)
         asked_at = utc_now()
-        composer = AnswerComposer(asked, HintGiver(asked.item), clock=self.clock)
+        composer = AnswerComposer(asked, HintGiver(asked.item), clock=self.clock, on_change=keep_draft)
         reply = self.ui.read_answer(asked, composer)
         if reply.action is Action.quit:
             return reply
@@ -438,6 +477,8 @@ class PracticeSession:
             status="answered" if reply.action is Action.answered else "skipped",
             asked_at=asked_at, seconds=reply.seconds,
         )
+        if not asked.is_follow_up:
+            transcripts.clear_draft(self.db, self.session.id, asked.question.id)
         result.asked += not asked.is_follow_up
         if reply.action is Action.skipped:
             if not asked.is_follow_up:

@@ -184,3 +184,31 @@ def test_bad_options_give_one_clear_line(runner):
     assert unknown.exit_code == 2
     assert "no questions match topics no-such-topic" in " ".join(unknown.output.split())
     assert "Traceback" not in unknown.output
+
+
+def test_lines_typed_before_quitting_come_back_on_resume(runner, interviewer_home):
+    started = practice(runner, [*ZETA, "--level", "intermediate", "-n", "1", "--no-follow-ups"],
+                       ["The forget gate decides what to discard", "from the cell state,", "/quit"])
+    assert started.exit_code == 0, started.output
+    assert "You had started this answer" not in started.text
+
+    resumed = practice(runner, ["--resume"], ["/restore", "and the input gate what to add.", "", ""])
+    assert resumed.exit_code == 0, resumed.output
+    assert ("You had started this answer when the session stopped: │ The forget gate decides what to discard "
+            "│ from the cell state, Type /restore") in resumed.text
+    assert "Restored; go on typing after it:" in resumed.text
+    turns = [t for t in review_json(runner)["turns"] if t["kind"] == "question"]
+    assert [t["answer"] for t in turns] == [
+        "The forget gate decides what to discard\nfrom the cell state,\nand the input gate what to add."]
+    assert turns[0]["score"] is not None
+    db = connect()
+    assert db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 0  # answered: nothing left to restore
+
+
+def test_a_draft_can_be_left_aside(runner, interviewer_home):
+    practice(runner, [*ZETA, "--level", "intermediate", "-n", "1", "--no-follow-ups"],
+             ["An idea I no longer like.", "/quit"])
+    resumed = practice(runner, ["--resume"], ["The forget gate discards old information.", "/done"])
+    assert "You had started this answer" in resumed.text
+    turns = [t for t in review_json(runner)["turns"] if t["kind"] == "question"]
+    assert [t["answer"] for t in turns] == ["The forget gate discards old information."]

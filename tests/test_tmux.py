@@ -7,10 +7,12 @@ import os
 import shlex
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 import uuid
+from contextlib import closing
 
 import pytest
 from typer.testing import CliRunner
@@ -112,6 +114,14 @@ def process_ended(pid: int) -> bool:
         return True
 
 
+def draft_saved(home, text: str) -> bool:
+    try:
+        with closing(sqlite3.connect(home / "interviewer.db", timeout=5)) as db:
+            return db.execute("SELECT COUNT(*) FROM drafts WHERE text = ?", (text,)).fetchone()[0] == 1
+    except sqlite3.OperationalError:  # not created yet
+        return False
+
+
 def cli_json(*arguments: str):
     result = CliRunner().invoke(app, list(arguments))
     assert result.exit_code == 0, result.output
@@ -131,6 +141,10 @@ def test_sigkill_mid_answer_loses_nothing_and_resume_asks_the_third_question(ter
     terminal.wait_for(INSTRUCTIONS, count=3)
     terminal.type("The third answer starts here and")  # typed, Enter pressed, answer not finished
     terminal.wait_for("> The third answer starts here and")
+    deadline = time.monotonic() + 10  # the line is kept as a draft as soon as it is read
+    while time.monotonic() < deadline and not draft_saved(terminal.home, "The third answer starts here and"):
+        time.sleep(0.05)
+    assert draft_saved(terminal.home, "The third answer starts here and")
 
     pid = terminal.process_id()
     os.kill(pid, signal.SIGKILL)
@@ -152,6 +166,8 @@ def test_sigkill_mid_answer_loses_nothing_and_resume_asks_the_third_question(ter
     terminal.start("practice", "--resume")
     screen = terminal.wait_for("Question 3 of 3")
     assert "Resuming session" in screen and "Question 1 of 3" not in screen
+    screen = terminal.wait_for("Type /restore to go on from it")
+    assert "You had started this answer when the session stopped: │ The third answer starts here and" in screen
     terminal.answer(3, 3, "A complete third answer this time.")
     screen = terminal.wait_for("Transcript saved in")
     assert "Mean score:" in screen

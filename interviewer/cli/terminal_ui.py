@@ -72,6 +72,9 @@ class TerminalUI:
                 hint = composer.feed(line)
                 if hint:
                     screen.show_hint(hint)
+                restored = composer.take_restored()
+                if restored:
+                    screen.show_restored(restored)
         reply = composer.reply
         assert reply is not None
         if reply.timed_out:

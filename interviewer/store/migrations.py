@@ -102,7 +102,24 @@ def m002_snapshots_and_cards(db: sqlite3.Connection) -> None:
     )
 
 
+def m003_drafts(db: sqlite3.Connection) -> None:
+    run_script(db,
+        """
+        -- The lines of an answer still being typed, saved as each is entered: a session stopped
+        -- mid-answer (Ctrl-C, /quit, a crash, kill -9) offers them back when it is resumed.
+        CREATE TABLE drafts (
+            session_id TEXT NOT NULL REFERENCES sessions(id),
+            question_id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, question_id)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_initial", m001_initial),
     ("002_snapshots_and_cards", m002_snapshots_and_cards),
+    ("003_drafts", m003_drafts),
 ]

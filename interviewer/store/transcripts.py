@@ -194,6 +194,29 @@ def finish_session(db: sqlite3.Connection, session_id: str, *, finished_at: str 
     db.execute("UPDATE sessions SET finished_at = ? WHERE id = ?", (finished_at or utc_now(), session_id))
 
 
+def save_draft(db: sqlite3.Connection, session_id: str, question_id: str, text: str) -> None:
+    """Keep the answer typed so far (committed on return); an empty text drops the draft."""
+    if not text.strip():
+        clear_draft(db, session_id, question_id)
+        return
+    db.execute(
+        "INSERT INTO drafts (session_id, question_id, text, updated_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (session_id, question_id) DO UPDATE SET text = excluded.text, updated_at = excluded.updated_at",
+        (session_id, question_id, text, utc_now()),
+    )
+
+
+def load_draft(db: sqlite3.Connection, session_id: str, question_id: str) -> str | None:
+    row = db.execute(
+        "SELECT text FROM drafts WHERE session_id = ? AND question_id = ?", (session_id, question_id)
+    ).fetchone()
+    return row[0] if row else None
+
+
+def clear_draft(db: sqlite3.Connection, session_id: str, question_id: str) -> None:
+    db.execute("DELETE FROM drafts WHERE session_id = ? AND question_id = ?", (session_id, question_id))
+
+
 def add_turn(
     db: sqlite3.Connection,
     session_id: str,

@@ -51,6 +51,20 @@ def show_question(asked: Asked) -> None:
         console.print(Text(
             f"Time limit: {format_seconds(asked.time_limit)}. When it runs out, what you have entered is "
             "taken as your answer.", style="dim"))
+    if asked.draft:
+        console.print(Text("You had started this answer when the session stopped:", style="bold yellow"))
+        _show_lines(asked.draft)
+        console.print(Text("Type /restore to go on from it, or answer afresh.", style="yellow"))
+
+
+def _show_lines(text: str) -> None:
+    for line in text.split("\n"):
+        console.print(Text.assemble(("│ ", "dim"), line))
+
+
+def show_restored(text: str) -> None:
+    console.print(Text("Restored; go on typing after it:", style="bold yellow"))
+    _show_lines(text)
 
 
 def line_prompt(remaining: float | None) -> str:
