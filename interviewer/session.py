@@ -189,7 +189,9 @@ class AnswerComposer:
         if command in (SKIP, QUIT, DONE):
             self._finish({SKIP: Action.skipped, QUIT: Action.quit, DONE: Action.answered}[command])
             return None
-        if command == RESTORE and self.asked.draft:
+        if command == RESTORE:
+            if not self.asked.draft:  # nothing (left) to restore: not part of the answer either
+                return None
             self.lines = [*self.asked.draft.split("\n"), *self.lines]
             self.blank_run = 0
             self.restored, self.asked = self.asked.draft, replace(self.asked, draft=None)

@@ -312,3 +312,19 @@ def test_a_grading_failure_keeps_the_answer_and_goes_on(tmp_path, bank):
     assert len(notices) == 2 and "cannot reach the judge" in notices[0] and "interviewer regrade" in notices[0]
     turns = transcripts.session_turns(db, session.id)
     assert [(t.answer, t.grades) for t in turns] == [("first answer", []), ("second answer", [])]
+
+
+def test_restore_puts_the_draft_first_once_and_is_never_part_of_an_answer(bank):
+    item = bank.get("zeta/q1-dropout")
+    seen: list[str] = []
+    asked = Asked(item=item, number=1, total=1, draft="Dropout zeroes neurons\nat random.")
+    composer = AnswerComposer(asked, HintGiver(item), clock=Clock(), on_change=seen.append)
+    feed(composer, "during training only.", "/restore", "/restore")
+    assert composer.take_restored() == "Dropout zeroes neurons\nat random." and composer.take_restored() is None
+    feed(composer, "", "")
+    assert composer.reply.text == "Dropout zeroes neurons\nat random.\nduring training only."
+    assert seen == ["during training only.", "Dropout zeroes neurons\nat random.\nduring training only."]
+
+    fresh = composer_for(bank)
+    feed(fresh, "/restore", "An answer.", "/done")
+    assert fresh.reply.text == "An answer."
