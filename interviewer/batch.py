@@ -218,18 +218,23 @@ def grade_in_chunks(
         return
     with GradingPool(grader, workers) as pool:
         pending: deque[tuple[_PlannedChunk, Future[list[Grade | str]]]] = deque()
-        planned = _plan_chunk(resolver, second)
-        pending.append((planned, pool.submit(planned.requests)))
-        yield grade_chunk(grader, resolver, first)  # graded here while the workers start
-        for chunk in chunks:
+
+        def submit(chunk: list[Submission]) -> None:
             planned = _plan_chunk(resolver, chunk)
             pending.append((planned, pool.submit(planned.requests)))
+
+        def oldest() -> list[BatchResult]:
+            planned, future = pending.popleft()
+            return planned.finish(pool.result(future, planned.requests))
+
+        submit(second)
+        yield grade_chunk(grader, resolver, first)  # graded here while the workers start
+        for chunk in chunks:
+            submit(chunk)
             if len(pending) > workers:  # the workers stay busy while this process writes
-                done, future = pending.popleft()
-                yield done.finish(pool.result(future, done.requests))
+                yield oldest()
         while pending:
-            done, future = pending.popleft()
-            yield done.finish(pool.result(future, done.requests))
+            yield oldest()
 
 
 def grade_submissions(
