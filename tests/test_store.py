@@ -159,11 +159,12 @@ WRITER = textwrap.dedent(
     item = load_bank([bank]).get("zeta/q1-dropout")
     grade = Grade(score=50, verdict="partial", reference_similarity=0.5, grader=name, grader_version="1",
                   feedback=Feedback(good="g", missing="m", next_step="n"))
-    # Start line: imports take a different time in each process, so wait until both are ready.
+    db = connect(Path(path))
+    # Start line: imports and migrating the new file take a different time in each process,
+    # so both wait here until the other is ready to write.
     Path(f"{path}.{name}.ready").touch()
     while len(list(Path(path).parent.glob("*.ready"))) < 2:
         time.sleep(0.01)
-    db = connect(Path(path))
     sid = transcripts.create_session(db, kind="batch", source=name, grader=name)
     for n in range(count):
         turn = transcripts.add_turn(db, sid, question=item.question, rubric=item.rubric, answer=f"{name} {n}")
@@ -179,7 +180,7 @@ WRITER = textwrap.dedent(
 
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     path = tmp_path / "shared.db"  # not created yet: both processes also race to migrate it
-    count = 150
+    count = 400
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(BANK), name, str(count)],
