@@ -99,8 +99,8 @@ def _peak_rss(args: list[str], home: Path) -> int:
 
 def bench_embedding(work: Path, rows: int) -> None:
     from interviewer.bank.loader import load_default_bank
-    from interviewer.batch import QuestionResolver, grade_submissions
-    from interviewer.batch_io import read_submissions
+    from interviewer.batch.grading import QuestionResolver, grade_submissions
+    from interviewer.batch.submissions import read_submissions
     from interviewer.grading.embedding import EmbeddingGrader
 
     source = work / f"emb-{rows}.csv"

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interviewer.bank.loader import load_bank
-from interviewer.batch import BatchSummary, QuestionResolver, ScoreStats, grade_submissions
-from interviewer.batch_io import Submission, read_submissions
+from interviewer.batch.grading import QuestionResolver, grade_submissions
+from interviewer.batch.summary import BatchSummary, ScoreStats
+from interviewer.batch.submissions import Submission, read_submissions
 from interviewer.grading.offline import OfflineGrader
 from interviewer.grading.rubric_from_reference import derive_rubric
 from test_grade_cli import write_bank, write_many

@@ -10,13 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interviewer.batch_io import (
+from interviewer.batch.output import OUTPUT_COLUMNS, ResultWriter, read_existing_output
+from interviewer.batch.submissions import (
     MAX_ANSWER_CHARS,
-    OUTPUT_COLUMNS,
-    ResultWriter,
     Submission,
     parse_column_mapping,
-    read_existing_output,
     read_submissions,
 )
 from interviewer.errors import InputError

@@ -13,8 +13,8 @@ from interviewer.bank.models import Concept
 from interviewer.errors import InputError, InterviewerError
 from interviewer.grading.models import ConceptStatus, GradeRequest
 from interviewer.grading.offline import OfflineGrader
-from interviewer.scheduling import choose_questions, due_first, least_recent_first, record_review
-from interviewer.session import (
+from interviewer.practice.scheduling import choose_questions, due_first, least_recent_first, record_review
+from interviewer.practice.session import (
     Action,
     AnswerComposer,
     Asked,

@@ -85,8 +85,8 @@ def grade(
     Exit codes: 0 every row graded, 1 some rows have an error, 2 unusable input.
     """
     from interviewer.bank.loader import load_default_bank
-    from interviewer.batch import BatchJob, run_batch
-    from interviewer.batch_io import count_rows, parse_column_mapping
+    from interviewer.batch.run import BatchJob, run_batch
+    from interviewer.batch.submissions import count_rows, parse_column_mapping
     from interviewer.cli import render
     from interviewer.cli.render import batch as view
     from interviewer.grading.pool import default_workers

@@ -60,7 +60,7 @@ def practice(
     from interviewer.grading.select import build_grader
     from interviewer.paths import database_path
     from interviewer.review import summarize
-    from interviewer.session import NothingDue, PracticeSession, start_session
+    from interviewer.practice.session import NothingDue, PracticeSession, start_session
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 

@@ -13,7 +13,7 @@ from typing import Any
 from interviewer.cli.render import console
 from interviewer.cli.render import session as screen
 from interviewer.grading.models import Grade
-from interviewer.session import Action, AnswerComposer, Asked, Reply
+from interviewer.practice.session import Action, AnswerComposer, Asked, Reply
 
 _TIMED_OUT = object()
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from interviewer.cli.render import console, err_console
 
 if TYPE_CHECKING:
-    from interviewer.batch import BatchSummary, ScoreStats
+    from interviewer.batch.summary import BatchSummary, ScoreStats
 
 TABLE_ROWS = 20  # per-candidate / review / error rows shown; --json and --report list them all
 PLAIN_EVERY_SECONDS = 5.0

@@ -14,7 +14,7 @@ from interviewer.cli.render import console
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
 from interviewer.grading.models import Grade
 from interviewer.review import SessionReport
-from interviewer.session import Asked, Reply
+from interviewer.practice.session import Asked, Reply
 
 INSTRUCTIONS = (
     "Type your answer (several lines are fine). Finish with two empty lines or a line /done.  "

@@ -18,7 +18,7 @@ from interviewer.errors import InputError
 from interviewer.grading.models import Grade
 
 if TYPE_CHECKING:
-    from interviewer.batch import BatchSummary, ScoreStats
+    from interviewer.batch.summary import BatchSummary, ScoreStats
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:70rem;
@@ -42,7 +42,22 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-class HtmlReport:
+class ReportSink:
+    """Where per-row details go for the HTML report (`HtmlReport` below).
+
+    This base keeps nothing: the run without --report.
+    """
+
+    wants_details = False
+
+    def add(self, record: dict[str, Any], answer: str, grade: Grade | None) -> None: ...
+
+    def finish(self, summary: BatchSummary) -> None: ...
+
+    def discard(self) -> None: ...
+
+
+class HtmlReport(ReportSink):
     wants_details = True
 
     def __init__(self, path: Path, summary: BatchSummary) -> None:

@@ -26,7 +26,7 @@ from interviewer.store.transcripts import (
 )
 
 if TYPE_CHECKING:
-    from interviewer.batch import BatchResult
+    from interviewer.batch.grading import BatchResult
 
 
 def create_batch_session(

@@ -23,7 +23,7 @@ from interviewer.bank.models import BankQuestion, Concept, Question, Rubric
 from interviewer.errors import InputError, InterviewerError
 from interviewer.grading.models import ConceptStatus, Grade, GradeRequest, Verdict
 from interviewer.grading.protocol import Grader
-from interviewer.scheduling import choose_questions, next_due_time, record_review
+from interviewer.practice.scheduling import choose_questions, next_due_time, record_review
 from interviewer.store import transcripts
 from interviewer.store.db import utc_now
 

@@ -1,0 +1,188 @@
+"""The batch output file (CSV or JSON Lines): its columns, the writer, and reading it back for --resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from interviewer.batch.submissions import Submission, is_jsonl
+from interviewer.errors import InputError
+from interviewer.grading.models import Grade
+
+OUTPUT_COLUMNS = (
+    "id", "candidate", "question_id", "score", "verdict", "covered", "missing",
+    "feedback", "needs_review", "grader", "error",
+)
+
+
+def output_record(
+    submission: Submission, question_id: str, grade: Grade | None, error: str | None
+) -> dict[str, Any]:
+    """The output row for one input row (the columns of `OUTPUT_COLUMNS`)."""
+    record: dict[str, Any] = {
+        "id": submission.id, "candidate": submission.candidate, "question_id": question_id,
+        "score": None, "verdict": None, "covered": "", "missing": "", "feedback": "",
+        "needs_review": False, "grader": "", "error": error,
+    }
+    if grade is not None:
+        record.update(
+            score=round(grade.score, 1),
+            verdict=grade.verdict.value,
+            covered="; ".join([c.label for c in grade.covered] + [f"{c.label} (partly)" for c in grade.partly]),
+            missing="; ".join(c.label for c in grade.missing),
+            feedback=feedback_text(grade),
+            needs_review=grade.needs_review,
+            grader=grade.grader,
+        )
+    return record
+
+
+def feedback_text(grade: Grade) -> str:
+    parts = [grade.feedback.good, grade.feedback.missing]
+    if grade.feedback.next_step:
+        parts.append(f"Next step: {grade.feedback.next_step}")
+    return " ".join(part.strip() for part in parts if part and part.strip())
+
+
+def output_format(out: Path, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return "jsonl" if is_jsonl(out) else "csv"
+
+
+class ResultWriter:
+    """Appends output rows and flushes after every chunk, so a killed run loses at most one chunk."""
+
+    def __init__(self, path: Path, fmt: str, *, append: bool) -> None:
+        self.path, self.format = path, fmt
+        fresh = not append or not path.exists() or path.stat().st_size == 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = path.open("w" if fresh else "a", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+        self._csv = csv.writer(self._handle, lineterminator="\n") if fmt == "csv" else None
+        if fresh and self._csv is not None:
+            self._csv.writerow(OUTPUT_COLUMNS)
+            self._handle.flush()
+
+    def write(self, records: Iterable[Mapping[str, Any]]) -> None:
+        if self._csv is not None:
+            self._csv.writerows([_csv_cells(record) for record in records])
+        else:
+            self._handle.write("".join(
+                json.dumps({key: record[key] for key in OUTPUT_COLUMNS}, ensure_ascii=False) + "\n"
+                for record in records
+            ))
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> "ResultWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _csv_cells(record: Mapping[str, Any]) -> list[str]:
+    cells = []
+    for key in OUTPUT_COLUMNS:
+        value = record[key]
+        if value is None:
+            cells.append("")
+        elif isinstance(value, bool):
+            cells.append("true" if value else "false")
+        else:
+            cells.append(str(value))
+    return cells
+
+
+def _from_csv_cells(cells: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = dict(zip(OUTPUT_COLUMNS, cells))
+    record["score"] = float(record["score"]) if record["score"] else None
+    record["needs_review"] = record["needs_review"] == "true"
+    for key in ("verdict", "error"):
+        record[key] = record[key] or None
+    return record
+
+
+def read_existing_output(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
+    """The complete rows of an earlier run's output, in order.
+
+    A run killed mid-write can leave a partial last row: the file is cut back to the end
+    of the last complete row before anything is appended. A file that is not an output of
+    this command raises InputError and is left untouched.
+    """
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return iter(())
+    kept_end = 0
+    for kept_end, _ in _scan_output(path, fmt):  # first pass: where the complete rows end
+        pass
+    if kept_end < path.stat().st_size:
+        with path.open("r+b") as handle:
+            handle.truncate(kept_end)
+    return (record for _, record in _scan_output(path, fmt) if record)
+
+
+def _not_ours(path: Path, why: str) -> InputError:
+    return InputError(
+        f"{path}: --resume: this is not an output of `interviewer grade` ({why}); "
+        "choose another --out or drop --resume"
+    )
+
+
+def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(end offset, record) of every complete row; a cut-short last row is left out."""
+    with path.open("rb") as handle:
+        offset = 0
+        if fmt == "csv":
+            header = handle.readline()
+            if not header.endswith(b"\n"):
+                return  # killed while writing the header
+            if header.rstrip(b"\r\n") != ",".join(OUTPUT_COLUMNS).encode():
+                raise _not_ours(path, "its header differs")
+            offset = len(header)
+            yield offset, {}  # the header alone is a complete prefix
+            pending = b""
+            for raw in handle:
+                pending += raw
+                # Quotes are doubled inside quoted fields: an odd count means a field
+                # spans lines; a row the kill cut short lacks its final newline.
+                if pending.count(b'"') % 2 or not pending.endswith(b"\n"):
+                    continue
+                try:
+                    cells = next(csv.reader([pending.decode("utf-8")]))
+                except (csv.Error, UnicodeDecodeError, StopIteration):
+                    raise _not_ours(path, f"unreadable row at byte {offset}") from None
+                if len(cells) != len(OUTPUT_COLUMNS):
+                    raise _not_ours(path, f"a row with {len(cells)} columns at byte {offset}")
+                offset += len(pending)
+                pending = b""
+                yield offset, _from_csv_cells(cells)
+        else:
+            for raw in handle:
+                if not raw.endswith(b"\n"):
+                    return  # cut short
+                try:
+                    record = json.loads(raw)
+                except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+                    raise _not_ours(path, f"bad JSON at byte {offset}") from None
+                if not isinstance(record, dict) or set(record) != set(OUTPUT_COLUMNS):
+                    raise _not_ours(path, f"unexpected fields at byte {offset}")
+                offset += len(raw)
+                yield offset, record
+
+
+def remove_partial(path: Path) -> None:
+    """Delete a file if present (an unfinished report)."""
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass

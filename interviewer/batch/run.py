@@ -1,0 +1,166 @@
+"""Batch grading: submissions file in, graded file out, recorded in the store.
+
+Everything streams. Rows are read one at a time, graded in order-preserving chunks
+(one `grade_many` call each), and every chunk is committed to the store and then
+appended and flushed to the output before the next is read. A killed run therefore
+loses at most the chunk in flight, and `--resume` picks up after the last complete
+output row. The summary keeps running aggregates only (see `ScoreStats`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interviewer.bank.loader import Bank
+from interviewer.batch import store
+from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks
+from interviewer.batch.output import ResultWriter, output_format, read_existing_output
+from interviewer.batch.report import HtmlReport, ReportSink
+from interviewer.batch.submissions import Submission, read_submissions
+from interviewer.batch.summary import BatchSummary
+from interviewer.errors import InputError
+from interviewer.grading.protocol import Grader
+
+
+def default_output_path(source: Path, fmt: str | None) -> Path:
+    """SUBMISSIONS stem + `.graded.csv` (or `.graded.jsonl`) beside the input."""
+    return source.with_name(f"{source.stem}.graded.{fmt or 'csv'}")
+
+
+@dataclass
+class BatchJob:
+    source: Path
+    out: Path | None = None
+    format: str | None = None
+    resume: bool = False
+    report: Path | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    chunk_size: int = CHUNK_SIZE
+    workers: int = 1  # processes for a grader that can use them (see grading.pool)
+
+    def output_path(self) -> Path:
+        return self.out if self.out is not None else default_output_path(self.source, self.format)
+
+    def output_format(self) -> str:
+        return output_format(self.output_path(), self.format)
+
+
+def run_batch(
+    job: BatchJob,
+    *,
+    bank: Bank,
+    grader_factory: Callable[[], Grader],
+    db: sqlite3.Connection,
+    derive_rubric: RubricDeriver | None = None,
+    grader_choice: str = "",
+    on_rows: Callable[[int], None] | None = None,
+) -> BatchSummary:
+    """Grade a submissions file into the output file; returns the summary.
+
+    `on_rows(n)` is called as rows are done (resumed rows too), for progress display.
+    """
+    source = job.source.resolve()
+    out = job.output_path().resolve()
+    fmt = job.output_format()
+    if out == source:
+        raise InputError(f"{out}: the output would overwrite the submissions file; choose another --out")
+    if job.report is not None and job.report.resolve() in (source, out):
+        raise InputError(f"{job.report}: the report would overwrite the submissions or output file")
+    submissions = read_submissions(source, job.mapping)  # checks the file before anything is written
+    grader = grader_factory()
+    resolver = QuestionResolver(bank, derive_rubric)
+    summary = BatchSummary(source=str(source), output=str(out), format=fmt, grader=grader.name,
+                           report=str(job.report.resolve()) if job.report else None)
+    notify = on_rows or (lambda count: None)
+
+    session_id = store.find_batch_session(db, source, out) if job.resume else None
+    existing: Iterator[dict[str, Any]] = iter(())
+    if session_id is not None or (job.resume and out.exists()):
+        existing = read_existing_output(out, fmt)
+        if session_id is not None:
+            earlier = store.session_grader(db, session_id)
+            if earlier and earlier != grader.name:
+                raise InputError(
+                    f"{out}: --resume: the earlier run used the {earlier} grader, this one {grader.name}; "
+                    f"resume with --grader {earlier}, or drop --resume to grade everything again"
+                )
+    if session_id is None:
+        session_id = store.create_batch_session(
+            db, source=source, output=out, grader=grader.name,
+            settings={"output": str(out), "format": fmt, "columns": job.mapping, "grader_choice": grader_choice},
+        )
+    summary.session_id = session_id
+    report = _open_report(job, summary)
+
+    started = time.perf_counter()
+    try:
+        with ResultWriter(out, fmt, append=job.resume) as writer:
+            fresh = _skip_done(submissions, existing, summary, report, db, session_id, out, notify)
+            first, snapshots = True, store.SnapshotRefs()
+            for results in grade_in_chunks(fresh, grader, resolver, job.chunk_size, job.workers):
+                # The store first, then the file: the file is what --resume trusts, and
+                # store rows past the file's end are dropped when a resumed run starts.
+                store.record_chunk(db, session_id, results, snapshots=snapshots,
+                                     replace_from=results[0].submission.row if first else None)
+                first = False
+                records = [result.record() for result in results]
+                writer.write(records)
+                for result, record in zip(results, records):
+                    summary.add(record)
+                    if result.grade is not None:
+                        summary.judge_usage.add(result.grade)
+                    report.add(record, result.submission.answer, result.grade)
+                notify(len(results))
+        store.finish_batch_session(db, session_id)
+        summary.seconds = time.perf_counter() - started
+        report.finish(summary)
+    except BaseException:
+        report.discard()
+        raise
+    return summary
+
+
+def _skip_done(
+    submissions: Iterator[Submission],
+    existing: Iterator[dict[str, Any]],
+    summary: BatchSummary,
+    report: ReportSink,
+    db: sqlite3.Connection,
+    session_id: str,
+    out: Path,
+    notify: Callable[[int], None],
+) -> Iterator[Submission]:
+    """Pass over the rows an earlier run already wrote (checking they match), then yield the rest."""
+    for submission in submissions:
+        record = next(existing, None)
+        if record is None:
+            yield submission
+            yield from submissions
+            return
+        if str(record.get("id")) != submission.id:
+            raise InputError(
+                f"{out}: --resume: output row {summary.rows + 1} has id '{record.get('id')}' but input row "
+                f"{submission.row} has id '{submission.id}': the submissions changed since that run. "
+                "Drop --resume to grade everything again"
+            )
+        summary.resumed += 1
+        summary.add(record)
+        grade = store.stored_grade(db, session_id, submission.row) if report.wants_details else None
+        report.add(record, submission.answer, grade)
+        notify(1)
+    if next(existing, None) is not None:
+        raise InputError(
+            f"{out}: --resume: the output has more rows than the submissions file; "
+            "drop --resume to grade everything again"
+        )
+
+
+def _open_report(job: BatchJob, summary: BatchSummary) -> ReportSink:
+    if job.report is None:
+        return ReportSink()
+    return HtmlReport(job.report, summary)

@@ -1,0 +1,1 @@
+"""Practice: the interview session (`session`) and which questions come next (`scheduling`)."""
