@@ -19,7 +19,6 @@ from interviewer.cli.options import (
     JudgeTimeoutOption,
     judge_options,
 )
-from interviewer.grading.judge.config import DEFAULT_CONCURRENCY
 
 
 class OutputFormat(str, Enum):
@@ -49,7 +48,7 @@ def grade(
     ] = None,
     grader: GraderOption = GraderChoice.auto,
     bank: BankOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
     workers: Annotated[
         Optional[int],
         typer.Option("--workers", min=1, show_default=False,

@@ -68,18 +68,21 @@ JudgeTimeoutOption = Annotated[
     typer.Option(
         "--judge-timeout",
         min=0.1,
-        help="Seconds to wait for one judge reply before retrying, then falling back (default: 60).",
+        help="Seconds to wait for one judge reply; then the answer is graded by the evidence grader "
+        "(default: 60; 120 for a server on this machine).",
         show_default=False,
     ),
 ]
 
 ConcurrencyOption = Annotated[
-    int,
+    Optional[int],
     typer.Option(
         "--concurrency",
         min=1,
         max=64,
-        help="How many answers the judge grades at once.",
+        help="How many answers the judge grades at once (default: 8; 1 for a server on this machine, "
+        "which generates one reply at a time).",
+        show_default=False,
     ),
 ]
 

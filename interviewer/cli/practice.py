@@ -13,6 +13,7 @@ from interviewer.cli.options import (
     GraderOption,
     JudgeBaseUrlOption,
     JudgeModelOption,
+    JudgeTimeoutOption,
     judge_options,
 )
 from interviewer.errors import InputError
@@ -46,6 +47,7 @@ def practice(
         "--follow-ups/--no-follow-ups", help="Ask one follow-up on the weakest concept after each answer.")] = True,
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
+    judge_timeout: JudgeTimeoutOption = None,
 ) -> None:
     """Practise an interview: answer questions, get each answer graded, and a follow-up on what you missed.
 
@@ -85,7 +87,7 @@ def practice(
             console.print(f"Nothing to practise: {nothing.message}. Run without --due for a regular session.")
             raise typer.Exit(0) from None
 
-    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
+    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))
     ui = TerminalUI(on_screen=lambda: start_warm_up(active))
     runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
                              follow_ups=follow_ups)

@@ -8,7 +8,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from interviewer.cli.options import GraderChoice, JsonOption, JudgeBaseUrlOption, JudgeModelOption, judge_options
+from interviewer.cli.options import (
+    ConcurrencyOption,
+    GraderChoice,
+    JsonOption,
+    JudgeBaseUrlOption,
+    JudgeModelOption,
+    JudgeTimeoutOption,
+    judge_options,
+)
 from interviewer.errors import InputError
 
 SessionArgument = Annotated[
@@ -113,6 +121,8 @@ def regrade(
         case_sensitive=False)],
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
+    judge_timeout: JudgeTimeoutOption = None,
+    concurrency: ConcurrencyOption = None,
 ) -> None:
     """Grade a session's answers again with another grader. New grades are added; the old ones are kept."""
     from interviewer.cli.render import session as screen
@@ -124,7 +134,7 @@ def regrade(
 
     db = connect()
     record = transcripts.find_session(db, session)
-    active = build_grader(grader.value, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
+    active = build_grader(grader.value, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout, concurrency))
     count = regrade_session(db, record, active)
     show_regraded(count, active.name, record.id)
 

@@ -45,9 +45,18 @@ Reply with a single JSON object and nothing else, shaped like:
 Use the rubric labels exactly as given, one entry per rubric concept."""
 
 
+# Data delimiters of common grading templates ("[BEGIN DATA]", "[END DATA]", "***"): inside the
+# answer they could pose as the end of the data, so their brackets are turned into parentheses.
+_BRACKET_MARKERS = re.compile(
+    r"\[\s*(/?\s*(?:begin|end|start)\b[^\]\n]{0,40})\]", re.IGNORECASE)
+_STAR_RULES = re.compile(r"\*{3,}")
+
+
 def neutralise(answer: str) -> str:
     """Make sure nothing inside the answer can pose as a marker."""
     answer = answer.replace("<<<", "\u2039\u2039\u2039").replace(">>>", "\u203a\u203a\u203a")
+    answer = _BRACKET_MARKERS.sub(lambda m: f"({m.group(1).strip().lower()})", answer)
+    answer = _STAR_RULES.sub("*", answer)
     return _MARKER_WORDS.sub(lambda m: m.group().replace("_", " ").lower(), answer)
 
 
