@@ -243,6 +243,9 @@ class EvaluationReport:
     graded_by: dict[str, int] = field(default_factory=dict)  # grader name -> answers it graded
     fallback_reasons: dict[str, int] = field(default_factory=dict)
     judge: JudgeReport | None = None
+    # Every grade and human score, in file order (not in the JSON): for benchmarks and tests.
+    grades: list[Grade] = field(default_factory=list, repr=False)
+    humans: list[float] = field(default_factory=list, repr=False)
 
     def as_json(self) -> dict[str, object]:
         number = _number
@@ -459,4 +462,6 @@ def evaluate(
         graded_by=dict(Counter(grade.grader for grade in grades)),
         fallback_reasons=dict(fallback_reasons),
         judge=judge_report(grades, humans, [q.id for q, _, _ in prepared]) if has_judge else None,
+        grades=list(grades),
+        humans=humans,
     )

@@ -141,6 +141,26 @@ def test_prompt_holds_question_reference_rubric_and_the_answer_as_marked_data(se
     assert "tries to instruct the grader" in user["content"]
 
 
+def test_the_prompt_gives_no_example_values_to_copy_and_names_the_questions_subject(server):
+    server.queue(structured(GOOD_REPLY))
+    grade(server)
+    (request,) = server.chat_requests
+    system = request.messages[0]["content"]
+    assert "technical interview on transformers." in system and "deep learning" not in system
+    assert '"score": 0' not in system and '"..."' not in system and "{" not in system
+    assert "Never quote the question, the reference answer or the rubric" in system
+    score = request.body["response_format"]["json_schema"]["schema"]["properties"]["score"]
+    assert (score["minimum"], score["maximum"]) == (0, 100)
+
+
+def test_grammar_mode_bounds_the_score_by_an_enum(server):
+    server.handle(lambda request: error(400, "response_format json_schema unsupported")
+                  if request.response_type == "json_schema" else structured(GOOD_REPLY))
+    grade(server)
+    score = server.chat_requests[-1].body["response_format"]["schema"]["properties"]["score"]
+    assert score["enum"] == list(range(101))
+
+
 def test_json_inside_prose_is_extracted(server):
     prose = "Sure! Here is my assessment.\n```json\n" + json.dumps(GOOD_REPLY) + "\n```\nHope this helps."
     server.queue(completion(prose))
