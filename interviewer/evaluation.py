@@ -33,6 +33,8 @@ ANSWER_COLUMNS = ("student_answer", "answer")
 FLAT_SPREAD = 5.0
 # Differences in Pearson r smaller than this are called "about the same".
 SAME_AGREEMENT = 0.02
+# A judge that moves the mean grade this many points (of 100) from its evidence grader's is said to.
+SHIFT_POINTS = 10.0
 # Candidate blend weights tried when fitting; a weight must beat the evidence grader alone by
 # MIN_GAIN on the evaluated answers, else the judge gets weight 0.
 WEIGHT_STEP = 0.05
@@ -201,6 +203,8 @@ class JudgeReport:
     blend: Agreement  # the final grade, on the same answers
     spread: float  # standard deviation of the model's own scores
     most_common: tuple[float, int]  # (score, how many answers got it)
+    mean_evidence: float  # mean score of the evidence grader alone on the judged answers
+    mean_blend: float  # mean final grade on the same answers
     weights: dict[str, int]  # "0.70 default" -> answers
     fitted_weight: float
     fitted_pearson: float
@@ -218,6 +222,7 @@ class JudgeReport:
             "own": self.own.as_json(), "evidence": self.evidence.as_json(), "blend": self.blend.as_json(),
             "spread": _number(self.spread, 2),
             "most_common": {"score": self.most_common[0], "answers": self.most_common[1]},
+            "mean_evidence": _number(self.mean_evidence, 2), "mean_blend": _number(self.mean_blend, 2),
             "weights": self.weights, "fitted_weight": self.fitted_weight,
             "fitted_pearson": _number(self.fitted_pearson), "banks": self.banks, "findings": self.findings,
         }
@@ -342,7 +347,8 @@ def judge_report(grades: Sequence[Grade], humans: Sequence[float], question_ids:
         model=model, judged=judged, cached=cached, fell_back=fell_back, not_sent=not_sent,
         failures=dict(failures), evidence_grader=evidence_grader,
         own=Agreement.of(own, people), evidence=Agreement.of(evidence, people), blend=Agreement.of(blend, people),
-        spread=spread, most_common=most_common, weights=dict(weights), fitted_weight=fitted_weight,
+        spread=spread, most_common=most_common, mean_evidence=mean(evidence), mean_blend=mean(blend),
+        weights=dict(weights), fitted_weight=fitted_weight,
         fitted_pearson=fitted_r, banks=sorted({bank_of(q) for q in question_ids}), findings=[],
     )
     report.findings = _findings(report)
@@ -384,6 +390,11 @@ def _findings(report: JudgeReport) -> list[str]:
         else:
             said.append(f"Blended in, the judge changes Pearson r by {delta:+.3f} against {evidence} alone "
                         f"({_r(blend)} vs {_r(alone)}): about the same.")
+    shift = report.mean_blend - report.mean_evidence
+    if math.isfinite(shift) and abs(shift) >= SHIFT_POINTS:
+        said.append(f"Blended in, the judge {'lowers' if shift < 0 else 'raises'} grades by {abs(shift):.0f} points "
+                    f"on average (mean {report.mean_evidence:.0f} by {evidence} alone, {report.mean_blend:.0f} "
+                    "as graded).")
     if math.isfinite(report.fitted_pearson):
         said.append(f"The blend weight that agrees best on these answers is {report.fitted_weight:.2f} "
                     f"(r = {_r(report.fitted_pearson)}); --save-weight keeps it for this judge model on "

@@ -133,6 +133,9 @@ def test_a_judge_that_scores_every_answer_the_same_is_called_out(judge_server):
     assert judge["own"]["pearson"] is None  # a constant has no correlation
     assert judge["spread"] == 0 and judge["most_common"] == {"score": 0.0, "answers": 10}
     assert any("barely vary: 10 of 10 answers got 0" in finding for finding in judge["findings"])
+    # At the default weight a constant 0 drags every grade down, which is said too.
+    assert judge["mean_blend"] < judge["mean_evidence"] - 10
+    assert any("the judge lowers grades by" in finding for finding in judge["findings"])
     assert judge["fitted_weight"] == 0.0
     # Blended at the default weight the constant only shifts scores: agreement is the evidence's.
     assert judge["blend"]["pearson"] == pytest.approx(judge["evidence"]["pearson"], abs=1e-3)

@@ -68,7 +68,7 @@ def judge_section(judge: JudgeReport) -> None:
     """The judge's own agreement, its evidence grader's, the blend's, and what that means."""
     console.print()
     model = escape(judge.model or "the judge")
-    console.print(f"[bold]Judge[/] {model}: {judge.judged} answers judged, {judge.cached} from the cache, "
+    console.print(f"[bold]Judge[/] (model {model}): {judge.judged} answers judged, {judge.cached} from the cache, "
                   f"{judge.fell_back} fell back, {judge.not_sent} empty (not sent).", soft_wrap=True)
     if judge.replied:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -83,7 +83,7 @@ def judge_section(judge: JudgeReport) -> None:
         weights = ", ".join(f"{name} ({count})" for name, count in sorted(judge.weights.items()))
         console.print(f"Blend weight used: {escape(weights)}.", style="dim", soft_wrap=True)
     for finding in judge.findings:
-        warning = any(word in finding for word in ("barely vary", "less than", "costs", "no usable"))
+        warning = any(word in finding for word in ("barely vary", "less than", "costs", "no usable", "lowers"))
         console.print(Text(finding, style="yellow" if warning else ""), soft_wrap=True)
 
 
