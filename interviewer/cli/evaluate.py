@@ -32,12 +32,12 @@ def evaluate(
     grader: GraderOption = GraderChoice.auto,
     score_column: Annotated[
         Optional[str],
-        typer.Option("--score-column", help="The human score column [default: score_avg if present, else score].",
+        typer.Option("--score-column", help="The human score column \\[default: score_avg if present, else score].",
                      show_default=False),
     ] = None,
     limit: Annotated[
         Optional[int],
-        typer.Option("--limit", min=1, help="Grade only the first N rows.", show_default=False),
+        typer.Option("--limit", "-n", min=1, help="Grade only the first N rows.", show_default=False),
     ] = None,
     bank: BankOption = None,
     json_output: JsonOption = False,

@@ -84,7 +84,7 @@ def practice(
                 grader=choice, seed=seed, time_limit=time_limit, due=due, banks=banks,
             )
         except NothingDue as nothing:
-            console.print(f"Nothing to practise: {nothing.message}. Run without --due for a regular session.")
+            screen.show_nothing_due(nothing.message)
             raise typer.Exit(0) from None
 
     active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
+from interviewer.cli.render.literal import field
 
 if TYPE_CHECKING:
     from interviewer.evaluation import EvaluationReport, JudgeReport
@@ -21,11 +22,9 @@ def _number(value: float, digits: int = 3) -> str:
 
 def summary(report: EvaluationReport) -> None:
     low, high = report.human_range
-    console.print(
-        f"[bold]{report.file}[/]: {report.n} answers graded by [bold]{report.grader}[/] "
-        f"{report.grader_version}",
-        soft_wrap=True,
-    )
+    console.print(Text.assemble(
+        field(report.file, "bold"), f": {report.n} answers graded by ", field(report.grader, "bold"), " ",
+        field(report.grader_version)), soft_wrap=True)
     totals = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     for name in ("n", "Pearson r", "Spearman rho", "RMSE", "ms/answer"):
         totals.add_column(name, justify="right")
@@ -58,8 +57,8 @@ def summary(report: EvaluationReport) -> None:
     table.add_column("rubric")
     for question in report.questions:
         table.add_row(
-            question.question_id, str(question.n), _number(question.pearson),
-            _number(question.mean_human, 2), _number(question.mean_score, 1), question.rubric,
+            field(question.question_id), str(question.n), _number(question.pearson),
+            _number(question.mean_human, 2), _number(question.mean_score, 1), field(question.rubric),
         )
     console.print(table)
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
 from interviewer.grading.models import Grade
 from interviewer.review import SessionReport
@@ -30,11 +31,15 @@ def show_start(session_id: str, planned: int, resumed: int = 0) -> None:
         console.print(f"[bold]Practice session {session_id[:8]}[/]: {planned} question{'s' * (planned != 1)}.")
 
 
+def show_nothing_due(message: str) -> None:
+    console.print(Text(f"Nothing to practise: {message}. Run without --due for a regular session."))
+
+
 def show_question(asked: Asked) -> None:
     question = asked.question
     if asked.is_follow_up:
         console.print(Panel(
-            Text(question.prompt), title=f"Follow-up on question {asked.number}", title_align="left",
+            literal(question.prompt), title=f"Follow-up on question {asked.number}", title_align="left",
             border_style="magenta",
         ))
         console.print(Text(FOLLOW_UP_INSTRUCTIONS, style="dim"))
@@ -42,9 +47,9 @@ def show_question(asked: Asked) -> None:
         topics = ", ".join(question.topics) or "general"
         console.print()
         console.print(Panel(
-            Text(question.prompt, style="bold"),
+            literal(question.prompt, style="bold"),
             title=f"Question {asked.number} of {asked.total}", title_align="left",
-            subtitle=f"{question.level.value} · {topics}", subtitle_align="right", border_style="cyan",
+            subtitle=field(f"{question.level.value} · {topics}"), subtitle_align="right", border_style="cyan",
         ))
         console.print(Text(INSTRUCTIONS, style="dim"))
     if asked.time_limit:
@@ -59,7 +64,7 @@ def show_question(asked: Asked) -> None:
 
 def _show_lines(text: str) -> None:
     for line in text.split("\n"):
-        console.print(Text.assemble(("│ ", "dim"), line))
+        console.print(Text.assemble(("│ ", "dim"), visible(line)))
 
 
 def show_restored(text: str) -> None:
@@ -72,7 +77,7 @@ def line_prompt(remaining: float | None) -> str:
 
 
 def show_hint(text: str) -> None:
-    console.print(Text.assemble(("Hint: ", "bold yellow"), text))
+    console.print(Text.assemble(("Hint: ", "bold yellow"), literal(text)))
 
 
 def show_time_up() -> None:
@@ -92,16 +97,16 @@ def show_grade(asked: Asked, grade: Grade, reply: Reply) -> None:
 
 def show_model_answer(asked: Asked) -> None:
     if asked.is_follow_up:
-        body = Text(asked.question.reference_answer)
+        body = literal(asked.question.reference_answer)
         title = "What a strong answer says"
     else:
-        body = Markdown(asked.question.reference_answer)
+        body = Markdown(visible(asked.question.reference_answer))
         title = "Model answer"
     console.print(Panel(body, title=title, title_align="left", border_style="blue"))
 
 
 def notice(message: str) -> None:
-    console.print(Text(message, style="dim"))
+    console.print(literal(message, style="dim"))
 
 
 def show_summary(report: SessionReport, database: Path, *, interrupted: bool = False) -> None:
@@ -118,7 +123,7 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
         grade = row.turn.latest_grade
         follow = next((f.latest_grade for f in row.follow_ups if f.latest_grade), None)
         table.add_row(
-            str(row.number), row.turn.question_id,
+            str(row.number), field(row.turn.question_id),
             score_bar(grade.score, width=10) if grade else Text("skipped" if row.turn.status == "skipped" else "-"),
             Text(grade.verdict, style=verdict_style(grade.verdict)) if grade else "",
             f"{follow.score:.0f}" if follow else "-",
@@ -131,13 +136,13 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
                                    f"{report.answered} answered"))
     strongest, weakest = report.strongest_topic, report.weakest_topic
     if strongest and weakest and strongest[1] > weakest[1]:
-        lines.append(Text.assemble(("Strongest topic: ", "bold"), f"{strongest[0]} ({strongest[1]:.0f})"))
-        lines.append(Text.assemble(("Weakest topic: ", "bold"), f"{weakest[0]} ({weakest[1]:.0f})"))
+        lines.append(Text.assemble(("Strongest topic: ", "bold"), field(strongest[0]), f" ({strongest[1]:.0f})"))
+        lines.append(Text.assemble(("Weakest topic: ", "bold"), field(weakest[0]), f" ({weakest[1]:.0f})"))
     if not session.finished:
         left = report.remaining
         why = "Interrupted" if interrupted else "Stopped"
         lines.append(Text(f"{why} with {left} question{'s' * (left != 1)} left: continue with "
                           "`interviewer practice --resume`.", style="yellow"))
-    lines.append(Text(f"Transcript saved in {database}; see it with `interviewer review latest` "
+    lines.append(Text(f"Transcript saved in {visible(database, multiline=False)}; see it with `interviewer review latest` "
                       f"(or `interviewer review {session.id[:8]}`).", style="dim"))
     console.print(Group(*lines))
