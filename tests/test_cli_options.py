@@ -11,9 +11,18 @@ from pathlib import Path
 
 import click
 import typer
+import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
+from interviewer.cli.render import console, err_console
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Wide enough that no table cell wraps what a test looks for."""
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
 
 PYTHON_TYPE = re.compile(r"<(bool|str|int|float|path|list\[[^\]]*\]|int range|float range)>", re.IGNORECASE)
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"

@@ -8,9 +8,18 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
+from interviewer.cli.render import console, err_console
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Wide enough that no table cell wraps what a test looks for."""
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
 
 # Retitles the window (OSC 0 ... BEL), clears the screen (CSI 2J), turns text red, plus markup.
 HOSTILE_ANSWER = ("TensorBoard visualizes metrics like loss during training.\x1b]0;pwned\x07 "

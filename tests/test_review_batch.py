@@ -15,6 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
+from interviewer.cli.render import console, err_console
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Wide enough that no table cell wraps what a test looks for."""
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
 
 GOOD = ("TensorBoard visualizes metrics like loss and accuracy during training, helps debugging, "
         "and you add it with a callback.")
