@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Annotated, Optional
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -18,7 +17,7 @@ from interviewer.errors import InterviewerError
 class _FriendlyErrors(TyperGroup):
     """Turns an InterviewerError raised anywhere below into one red line and its exit code."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: typer.Context):  # type: ignore[no-untyped-def]
         try:
             return super().invoke(ctx)
         except InterviewerError as exc:
