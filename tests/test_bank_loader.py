@@ -90,3 +90,14 @@ def test_every_problem_is_raised_together(tmp_path):
     assert "unknown level 'hard'" in faulty_entry and "'prompt': must not be empty" in faulty_entry
     assert "rubrics/extra.yaml, line 4" in orphan_rubric and "unknown question 'extra/q2-ghost'" in orphan_rubric
     assert caught.value.message.startswith("2 problems")
+
+
+def test_a_rubric_concept_keeps_its_authored_follow_up(tmp_path):
+    rubrics = RUBRICS.replace("aliases: [GIL]}", 'aliases: [GIL], follow_up: "Why can two Python threads not run bytecode at once?"}')
+    bank = load_bank([make_bank(tmp_path / "bank", rubrics=rubrics)])
+    assert bank.get("extra/q1-gil").rubric.concepts[0].follow_up == "Why can two Python threads not run bytecode at once?"
+    plain = load_bank([make_bank(tmp_path / "plain")])
+    assert plain.get("extra/q1-gil").rubric.concepts[0].follow_up == ""
+    shipped = load_default_bank().get("tf/q5-class-imbalance-impact").rubric.concepts
+    assert next(c for c in shipped if c.label == "One class outnumbers another").follow_up.startswith(
+        "What does an imbalanced dataset look like?")

@@ -9,7 +9,6 @@ resumed: the plan (question ids in order) is kept in the session's settings.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from typing import Any, ContextManager, Protocol
 from interviewer.bank.loader import Bank
 from interviewer.bank.models import BankQuestion, Concept, Question, Rubric
 from interviewer.errors import InputError, InterviewerError
+from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.models import ConceptStatus, Grade, GradeRequest, Verdict
 from interviewer.grading.protocol import Grader
 from interviewer.practice.scheduling import choose_questions, next_due_time, record_review
@@ -236,63 +236,33 @@ class AnswerComposer:
 # ---------------------------------------------------------------- follow-ups
 
 
+def _contradicted(result: Any) -> str | None:
+    """The answer's own words against this concept, where the grader checks claims."""
+    return getattr(result, "error", None)
+
+
 def weakest_concept(item: BankQuestion, grade: Grade) -> Concept | None:
-    """The concept a follow-up should probe: missing before partly, required and heavy first."""
+    """The concept a follow-up should probe: one the answer contradicts, then missing before
+    partly covered, required and heavy first."""
     results = {result.label: result for result in grade.concepts}
     open_concepts = [
         concept for concept in item.rubric.concepts
-        if concept.label in results and results[concept.label].status is not ConceptStatus.covered
+        if concept.label in results and (results[concept.label].status is not ConceptStatus.covered
+                                         or _contradicted(results[concept.label]))
     ]
     if not open_concepts:
         return None
     return min(open_concepts, key=lambda concept: (
+        not _contradicted(results[concept.label]),
         results[concept.label].status is not ConceptStatus.missing,
         not concept.required, -concept.weight, results[concept.label].strength,
     ))
 
 
-_PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
-# Descriptions are written as statements ("The forget gate decides ...") or as advice
-# ("Use early stopping ..."); the follow-up question is phrased to fit either.
-_ADVICE_VERBS = frozenset("""
-    add adjust apply avoid build call check choose clean compare compute convert decide define enable ensure
-    evaluate examine experiment fine-tune first freeze inspect keep log lower measure monitor normalize pad pass
-    plot prefer raise reduce remove report run save scale set split start switch test tokenize track train
-    truncate try tune use validate visualize watch write
-""".split())
-_CONNECTIVES = frozenset("after at because before by during for if in inside once since together unlike when while with without".split())
-
-
-def _lower_first(sentence: str) -> str:
-    """'Its ecosystem ...' -> 'its ecosystem ...', but 'PyTorch builds ...' stays as is."""
-    first, _, rest = sentence.partition(" ")
-    if _PLAIN_WORD.match(first):
-        first = first.lower()
-    return f"{first} {rest}".strip()
-
-
-def _label_in_sentence(label: str) -> str:
-    """'Chain Rule' -> 'chain rule', 'Fast iteration' -> 'fast iteration'; 'TensorFlow Lite' stays."""
-    words = label.split()
-    if all(word[:1].isupper() for word in words if word[:1].isalpha()):
-        return " ".join(word.lower() if _PLAIN_WORD.match(word) else word for word in words)
-    return _lower_first(label)
-
-
-def follow_up_prompt(concept: Concept, status: ConceptStatus) -> str:
-    """An interviewer's question on a concept the answer missed or only touched."""
-    label = _label_in_sentence(concept.label)
-    opening = (f"You only touched on {label}." if status is ConceptStatus.partly
-               else f"You didn't mention {label}.")
-    description = concept.description.strip().rstrip(".")
-    first_word = description.split(" ", 1)[0].strip(",:;").lower()
-    if not description:
-        return f"{opening} What can you tell me about it, and why does it matter here?"
-    if first_word in _ADVICE_VERBS:
-        return f"{opening} Why would you {_lower_first(description)}?"
-    if first_word in _CONNECTIVES:
-        return f"{opening} Can you explain this point: {_lower_first(description)}?"
-    return f"{opening} Can you explain why {_lower_first(description)}?"
+def follow_up_prompt(concept: Concept, status: ConceptStatus, said: str | None = None) -> str:
+    """An interviewer's question on a concept the answer missed, only touched, or contradicted
+    (`said`: the answer's words against it): the rubric's own follow-up when it has one."""
+    return follow_up_question(concept, status, said)
 
 
 def follow_up_item(item: BankQuestion, concept: Concept, prompt: str) -> BankQuestion:
@@ -305,8 +275,8 @@ def follow_up_item(item: BankQuestion, concept: Concept, prompt: str) -> BankQue
     return BankQuestion(question=question, rubric=rubric)
 
 
-# Graders whose follow-up is a template: the question built here from the concept's
-# description reads better. A judge's own follow-up question is used as it is.
+# Graders whose follow-up is a template: the question built here (the rubric's own, or one
+# about the concept the answer contradicts) fits better. A judge's own question is used as it is.
 TEMPLATE_FOLLOW_UP_GRADERS = ("offline", "embedding")
 
 
@@ -324,7 +294,8 @@ def plan_follow_up(item: BankQuestion, grade: Grade) -> tuple[str, Concept] | No
     concept = weakest_concept(item, grade)
     if concept is None:
         return None
-    return follow_up_prompt(concept, results[concept.label].status), concept
+    result = results[concept.label]
+    return follow_up_prompt(concept, result.status, _contradicted(result)), concept
 
 
 # ---------------------------------------------------------------- the session

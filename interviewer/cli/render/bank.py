@@ -72,6 +72,8 @@ def question_detail(item: BankQuestion) -> None:
         label = field(concept.label, style="bold")
         if concept.description:
             label.append(f"\n{visible(concept.description)}", style="dim")
+        if concept.follow_up:
+            label.append(f"\nfollow-up: {visible(concept.follow_up)}", style="italic")
         concepts.add_row(
             label, f"{concept.weight:g}", "yes" if concept.required else "", field(", ".join(concept.aliases))
         )
