@@ -54,6 +54,12 @@ class SessionReport:
         return max(0, self.planned - len(self.rows))
 
     @property
+    def ungraded(self) -> int:
+        """Answers stored but not graded (the session stopped while grading one, or grading failed)."""
+        return sum(turn.status == "answered" and turn.answer is not None and not turn.grades
+                   for row in self.rows for turn in (row.turn, *row.follow_ups))
+
+    @property
     def strongest_topic(self) -> tuple[str, float] | None:
         return max(self.topic_means.items(), key=lambda pair: pair[1]) if self.topic_means else None
 

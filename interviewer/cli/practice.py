@@ -62,7 +62,7 @@ def practice(
     from interviewer.grading.select import build_grader
     from interviewer.paths import database_path
     from interviewer.review import summarize
-    from interviewer.practice.session import NothingDue, PracticeSession, start_session
+    from interviewer.practice.session import NothingDue, PracticeSession, start_session, ungraded_answers
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
@@ -95,7 +95,8 @@ def practice(
     if resume:
         asked = {turn.question_id for turn in transcripts.session_turns(db, session.id, with_grades=False)
                  if turn.kind == "question"}
-        screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))))
+        screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))),
+                          ungraded=len(ungraded_answers(db, session)))
     else:
         screen.show_start(session.id, planned)
     try:

@@ -376,6 +376,29 @@ def remaining_plan(
     return remaining, unknown
 
 
+def ungraded_answers(
+    db: sqlite3.Connection, session: transcripts.SessionRecord, *, time_limit: float | None = None
+) -> list[tuple[Asked, transcripts.TurnRecord]]:
+    """Answers stored but never graded (the session stopped while grading), in the order given,
+    each as it was asked: from the question and rubric stored with the turn."""
+    turns = transcripts.session_turns(db, session.id)
+    plan = session.settings.get("plan", [])
+    numbers: dict[int, int] = {}
+    found = []
+    for turn in turns:
+        if turn.kind == "follow_up":
+            number = numbers.get(turn.parent_turn_id or -1, 0)
+        else:
+            number = plan.index(turn.question_id) + 1 if turn.question_id in plan else len(numbers) + 1
+            numbers[turn.id] = number
+        if turn.status != "answered" or turn.answer is None or turn.grades or not turn.rubric:
+            continue
+        item = BankQuestion(question=Question.model_validate(turn.question), rubric=Rubric.model_validate(turn.rubric))
+        found.append((Asked(item=item, number=number, total=len(plan), kind=turn.kind,
+                            parent_turn_id=turn.parent_turn_id, time_limit=time_limit), turn))
+    return found
+
+
 @dataclass
 class RunResult:
     session_id: str
@@ -415,6 +438,14 @@ class PracticeSession:
             self.ui.notice(f"question '{question_id}' is no longer in the bank: left out")
         total = len(self.session.settings.get("plan", []))
         result = RunResult(session_id=self.session.id, finished=False, quit=False)
+        for asked, turn in ungraded_answers(self.db, self.session, time_limit=self.time_limit):
+            what = "follow-up answer" if asked.is_follow_up else "answer"
+            self.ui.notice(f"Grading your {what} to question {asked.number}, saved but not graded when the "
+                           "session stopped.")
+            reply = Reply(action=Action.answered, text=turn.answer or "", seconds=turn.seconds or 0.0)
+            if self._after_answer(asked, turn.id, reply, result).action is Action.quit:
+                result.quit = True
+                return result
         for number, item in remaining:
             reply = self._turn(Asked(item=item, number=number, total=total, time_limit=self.time_limit), result)
             if reply.action is Action.quit:
@@ -457,6 +488,10 @@ class PracticeSession:
             if not asked.is_follow_up:
                 record_review(self.db, asked.question.id, None)
             return reply
+        return self._after_answer(asked, turn_id, reply, result)
+
+    def _after_answer(self, asked: Asked, turn_id: int, reply: Reply, result: RunResult) -> Reply:
+        """Grade a stored answer, show the grade, offer the model answer, ask the follow-up."""
         grade = self._grade(asked, reply)
         if grade is None:
             return reply

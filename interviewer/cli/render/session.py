@@ -21,12 +21,16 @@ INSTRUCTIONS = (
     "Type your answer (several lines are fine). Finish with two empty lines or a line /done.  "
     "Commands: /hint  /skip  /quit"
 )
+MODEL_ANSWER_PROMPT = "Show the model answer? [y/N] "
 FOLLOW_UP_INSTRUCTIONS = "Answer the follow-up (finish as before), or press Enter on an empty line to skip it."
 
 
-def show_start(session_id: str, planned: int, resumed: int = 0) -> None:
-    if resumed:
-        console.print(f"[bold]Resuming session {session_id[:8]}[/]: {resumed} of {planned} questions left.")
+def show_start(session_id: str, planned: int, resumed: int | None = None, ungraded: int = 0) -> None:
+    if resumed is not None:
+        left = f"{resumed} of {planned} questions left"
+        if ungraded:
+            left = f"{_count(ungraded, 'answer')} to grade, {left}"
+        console.print(f"[bold]Resuming session {session_id[:8]}[/]: {left}.")
     else:
         console.print(f"[bold]Practice session {session_id[:8]}[/]: {planned} question{'s' * (planned != 1)}.")
 
@@ -95,6 +99,12 @@ def show_grade(asked: Asked, grade: Grade, reply: Reply) -> None:
     console.print(grade_panel(grade, title=title, seconds=reply.seconds))
 
 
+def show_not_yes_or_no(reply: str) -> None:
+    console.print(Text.assemble(
+        ("Please type y or n. ", "bold yellow"), "Your answer was already finished, so ",
+        (f'"{visible(reply.strip(), multiline=False)}"', "italic"), " is not part of it.", style="yellow"))
+
+
 def show_model_answer(asked: Asked) -> None:
     if asked.is_follow_up:
         body = literal(asked.question.reference_answer)
@@ -107,6 +117,24 @@ def show_model_answer(asked: Asked) -> None:
 
 def notice(message: str) -> None:
     console.print(literal(message, style="dim"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def _resume_hint(report: SessionReport, interrupted: bool) -> str:
+    """What `practice --resume` will do for this session, and only what it will do."""
+    why = "Interrupted" if interrupted else "Stopped"
+    left, ungraded = report.remaining, report.ungraded
+    if not left and not ungraded:
+        return f"{why} after the last question; every answer is graded."
+    parts = [_count(left, "question") + " left"] if left else []
+    if ungraded:
+        parts.append(f"{_count(ungraded, 'answer')} saved but not graded yet")
+    does = " and ".join(
+        (["grades " + ("it" if ungraded == 1 else "them")] if ungraded else []) + (["asks the rest"] if left else []))
+    return f"{why} with {' and '.join(parts)}: `interviewer practice --resume` {does}."
 
 
 def show_summary(report: SessionReport, database: Path, *, interrupted: bool = False) -> None:
@@ -139,10 +167,7 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
         lines.append(Text.assemble(("Strongest topic: ", "bold"), field(strongest[0]), f" ({strongest[1]:.0f})"))
         lines.append(Text.assemble(("Weakest topic: ", "bold"), field(weakest[0]), f" ({weakest[1]:.0f})"))
     if not session.finished:
-        left = report.remaining
-        why = "Interrupted" if interrupted else "Stopped"
-        lines.append(Text(f"{why} with {left} question{'s' * (left != 1)} left: continue with "
-                          "`interviewer practice --resume`.", style="yellow"))
+        lines.append(Text(_resume_hint(report, interrupted), style="yellow"))
     lines.append(Text(f"Transcript saved in {visible(database, multiline=False)}; see it with `interviewer review latest` "
                       f"(or `interviewer review {session.id[:8]}`).", style="dim"))
     console.print(Group(*lines))
