@@ -9,7 +9,6 @@ import json
 import re
 from pathlib import Path
 
-import click
 import typer
 import pytest
 from typer.testing import CliRunner
@@ -38,7 +37,7 @@ def every_command() -> list[list[str]]:
     root = typer.main.get_command(app)
     found: list[list[str]] = [[]]
 
-    def walk(group: click.Command, path: list[str]) -> None:
+    def walk(group: object, path: list[str]) -> None:
         for name, command in getattr(group, "commands", {}).items():
             found.append([*path, name])
             walk(command, [*path, name])
