@@ -17,10 +17,9 @@ from interviewer.cli.options import (
     JudgeBaseUrlOption,
     JudgeModelOption,
     JudgeTimeoutOption,
-    OutAliasOption,
-    chosen_output,
     judge_options,
 )
+from interviewer.grading.judge.config import DEFAULT_CONCURRENCY
 
 
 class OutputFormat(str, Enum):
@@ -38,20 +37,19 @@ def grade(
             show_default=False,
         ),
     ],
-    output: Annotated[
+    out: Annotated[
         Optional[Path],
-        typer.Option("--output", "-o", metavar="FILE", help="Output file. Default: SUBMISSIONS stem + "
-                     ".graded.csv (or .graded.jsonl) beside it.", show_default=False),
+        typer.Option("--out", "-o", help="Output file. Default: SUBMISSIONS stem + .graded.csv "
+                     "(or .graded.jsonl) beside it.", show_default=False),
     ] = None,
-    out: OutAliasOption = None,
     output_format: Annotated[
         Optional[OutputFormat],
-        typer.Option("--format", "-f", help="Output format. Default: from the --output extension, else csv.",
+        typer.Option("--format", "-f", help="Output format. Default: from the --out extension, else csv.",
                      case_sensitive=False, show_default=False),
     ] = None,
     grader: GraderOption = GraderChoice.auto,
     bank: BankOption = None,
-    concurrency: ConcurrencyOption = None,
+    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
     workers: Annotated[
         Optional[int],
         typer.Option("--workers", min=1, show_default=False,
@@ -97,7 +95,7 @@ def grade(
     from interviewer.store.db import connect
 
     job = BatchJob(
-        source=submissions, out=chosen_output(output, out), format=output_format.value if output_format else None,
+        source=submissions, out=out, format=output_format.value if output_format else None,
         resume=resume, report=report, mapping=parse_column_mapping(columns or []),
         workers=workers or default_workers(),
     )

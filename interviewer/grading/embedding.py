@@ -20,7 +20,9 @@ from typing import Any
 from interviewer.errors import InterviewerError
 from interviewer.grading.embedding_cache import EmbeddingCache
 from interviewer.grading.explain import ConceptFinding, build_grade, findings_from_lexical, lexical_signals
-from interviewer.grading.lexical import QUESTION_WORD_FACTOR, PARTLY_AT, LexicalEvidence, analyse, quote
+from interviewer.grading.lexical import (
+    PARTLY_AT, QUESTION_WORD_FACTOR, LexicalEvidence, analyse, quote,
+)
 from interviewer.grading.models import Grade, GradeRequest, GradeWarning, WarningKind
 from interviewer.grading.offline import lexical_details
 from interviewer.grading.protocol import Grader
@@ -331,7 +333,11 @@ class EmbeddingGrader:
             return build_grade(score=0.0, similarity=0.0, findings=lexical, evidence=evidence,
                                signals=lexical_signals(evidence, 0.0), grader=self.name,
                                version=self.version, details={})
-        kept = [k for k, vector in enumerate(encoded.spans) if vector is not None]
+        # A clause that contradicts the reference is no evidence; one inside a list of terms
+        # earns little.
+        wrong = evidence.wrong_tokens
+        kept = [k for k, vector in enumerate(encoded.spans)
+                if vector is not None and not wrong.intersection(units[k][2])]
         findings = lexical
         if kept:
             unit_matrix = without_direction(np.stack([encoded.spans[k] for k in kept]), question)
@@ -341,7 +347,10 @@ class EmbeddingGrader:
                 block = similarities[rubric.rows[index] : rubric.rows[index + 1]]
                 flat = int(block.argmax())
                 best_unit = units[kept[flat % block.shape[1]]]
-                findings.append(_fuse(finding, match.negated, semantic_strength(float(block.flat[flat])),
+                semantic = semantic_strength(float(block.flat[flat]))
+                if evidence.listed.issuperset(best_unit[2]):
+                    semantic *= evidence.prepared.list_credit
+                findings.append(_fuse(finding, match.negated or match.error is not None, semantic,
                                       evidence, best_unit))
 
         soft_recall = soft_overlap(reference.pieces, reference_weights, encoded.pieces)

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from interviewer.bank.models import Concept
-from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.lexical import COVERED_AT, PARTLY_AT, LexicalEvidence
 from interviewer.grading.models import (
     ConceptResult,
@@ -28,7 +26,13 @@ MIN_CONTENT_WORDS = 3
 PARROT_CAP = 30.0
 OFF_TOPIC_CAP = 10.0
 MISCONCEPTION_FACTOR = 0.7
+# Each concept the answer denies or contradicts multiplies the score by this.
+WRONG_FACTOR = 0.6
 NEGATED_FACTOR = 0.5
+# The score is scaled by how much of the answer explains (rather than lists terms): a bare
+# list keeps this share.
+LIST_FLOOR = 0.3
+LISTS_TERMS_BELOW = 0.6
 
 
 def status_for(strength: float) -> ConceptStatus:
@@ -50,10 +54,16 @@ class ConceptFinding:
     required: bool
     description: str = ""
     negated_evidence: str | None = None
+    error: str | None = None  # the answer's own words that contradict the concept
 
     @property
     def status(self) -> ConceptStatus:
         return status_for(self.strength)
+
+    @property
+    def wrong(self) -> str | None:
+        """What the answer says against this concept: a contradiction or a negation."""
+        return self.error or self.negated_evidence
 
 
 def findings_from_lexical(evidence: LexicalEvidence) -> list[ConceptFinding]:
@@ -66,6 +76,7 @@ def findings_from_lexical(evidence: LexicalEvidence) -> list[ConceptFinding]:
             required=match.prepared.concept.required,
             description=match.prepared.concept.description,
             negated_evidence=match.negated_evidence if match.negated else None,
+            error=match.error,
         )
         for match in evidence.concepts
     ]
@@ -141,6 +152,21 @@ def build_grade(
             "relates to the topic.",
         ))
         score = min(score, OFF_TOPIC_CAP)
+    share = evidence.explained_share
+    expects = evidence.prepared.expects_explanation
+    if answer_words >= MIN_CONTENT_WORDS and share < LISTS_TERMS_BELOW and expects >= LISTS_TERMS_BELOW:
+        warnings.append(GradeWarning(
+            kind=WarningKind.lists_terms,
+            message="The answer lists terms without explaining them; a concept counts when you say what it "
+            "does, how or why.",
+        ))
+    score *= 1.0 - expects * (1.0 - LIST_FLOOR) * (1.0 - share)
+    for finding in findings:
+        if finding.error:
+            warnings.append(GradeWarning(
+                kind=WarningKind.contradiction,
+                message=f"'{finding.label}': \"{_short(finding.error)}\" contradicts the reference answer.",
+            ))
     for finding in findings:
         if finding.negated_evidence:
             warnings.append(GradeWarning(
@@ -156,8 +182,16 @@ def build_grade(
         ))
     score *= MISCONCEPTION_FACTOR ** len(evidence.misconceptions)
     # A concept stated negatively is missing, and costs up to half the score by its weight.
-    negated_weight = sum(f.weight for f in findings if f.negated_evidence)
-    score *= 1.0 - NEGATED_FACTOR * negated_weight / (sum(f.weight for f in findings) or 1.0)
+    # A concept the answer denies or contradicts is wrong, not just missing: an interviewer
+    # marks a false statement down hard, whatever else the answer gets right.
+    # A phrase of a derived rubric under a negation is weaker evidence than a denied authored
+    # concept: there it costs up to half the score by its weight.
+    authority = evidence.prepared.authority
+    all_weight = sum(f.weight for f in findings) or 1.0
+    for f in findings:
+        if f.wrong:
+            derived = 1.0 - NEGATED_FACTOR * f.weight / all_weight
+            score *= authority * WRONG_FACTOR + (1.0 - authority) * (derived if not f.error else WRONG_FACTOR)
     warnings.extend(signals.extra_warnings)
 
     score = round(min(100.0, max(0.0, score)), 1)
@@ -169,6 +203,7 @@ def build_grade(
             strength=round(min(1.0, max(0.0, f.strength)), 3),
             weight=f.weight,
             required=f.required,
+            error=f.wrong,
         )
         for f in findings
     ]
@@ -176,7 +211,7 @@ def build_grade(
         sum(f.weight for f in findings) or 1.0
     )
     conflict = signals.conflict
-    if conflict is None and (evidence.misconceptions or any(f.negated_evidence for f in findings)) and (
+    if conflict is None and (evidence.misconceptions or any(f.wrong for f in findings)) and (
         covered_share >= 0.5 or score >= 60
     ):
         conflict = "the answer covers key concepts but also states something wrong about them"
@@ -190,7 +225,7 @@ def build_grade(
         feedback=feedback_for(findings, evidence, warnings),
         warnings=warnings,
         needs_review=conflict is not None,
-        follow_up=follow_up_for(findings, evidence),
+        follow_up=follow_up_for(findings),
         grader=grader,
         grader_version=version,
         details=details,
@@ -248,11 +283,11 @@ def feedback_for(
     return Feedback(good=good, missing=missing_text, next_step=next_step)
 
 
-def follow_up_for(findings: Sequence[ConceptFinding], evidence: LexicalEvidence) -> str | None:
+def follow_up_for(findings: Sequence[ConceptFinding]) -> str | None:
     weak = sorted((f for f in findings if f.status is not ConceptStatus.covered), key=lambda f: (f.strength, _importance(f)))
     if not weak:
         return None
     target = weak[0]
-    concepts = {match.prepared.concept.label: match.prepared.concept for match in evidence.concepts}
-    concept = concepts.get(target.label) or Concept(label=target.label, description=target.description)
-    return follow_up_question(concept, target.status)
+    if target.status is ConceptStatus.partly:
+        return f"You mentioned {target.label}; can you explain it in more detail?"
+    return f"How does {target.label} come into this?"

@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import cached_property
 
 from interviewer.bank.models import Concept, Misconception, Question, Rubric
+from interviewer.grading.claims import Contradiction, Fact, check_claims, facts_of, list_tokens
 from interviewer.grading.text import (
     NEGATION_CUES,
     Token,
@@ -35,6 +37,10 @@ COVERED_AT = 0.75
 PARTLY_AT = 0.4
 MIN_COVERAGE_WEIGHT = 0.1
 MAX_COVERAGE_WEIGHT = 0.7
+# A concept named only inside a list of terms earns this share of its strength.
+LIST_CREDIT = 0.3
+# A reference answer with at least this share of statements expects an explained answer.
+REFERENCE_EXPLAINS_AT = 0.5
 # Quote the whole clause around the matched words when it is at most this many words.
 MAX_QUOTE_WORDS = 24
 # Answer words remembered per rubric with their typo resolution (bounded: memory stays flat).
@@ -83,6 +89,10 @@ class PreparedMisconception:
     misconception: Misconception
     phrases: tuple[Phrase, ...]
     negated: tuple[bool, ...]
+    # per phrase: the stems that make it wrong (none of the reference or concepts uses them),
+    # and the phrase's own word stems in order (matched contiguously when it has none)
+    distinct: tuple[frozenset[str], ...] = ()
+    sequences: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,22 @@ class PreparedRubric:
     known_stems: frozenset[str]
     reference_length: int
     authority: float  # share of concepts written with aliases or a description
+    facts: tuple[Fact, ...] = ()  # reference sentences and concept descriptions, for claim checks
+    phrase_stems: frozenset[str] = frozenset()  # the stems of the concepts' labels and aliases
+    reference_explained: float = 1.0  # how much of the reference answer is statements, not lists
+
+    @property
+    def expects_explanation(self) -> float:
+        """How much the rubric expects statements rather than a list of terms. An authored
+        rubric describes its concepts as statements, a derived one cannot tell "explain" from
+        "name the stages"; and a model answer written mostly as a list (an experiment plan)
+        invites one."""
+        return self.authority * min(1.0, self.reference_explained / REFERENCE_EXPLAINS_AT)
+
+    @property
+    def list_credit(self) -> float:
+        """The share of a concept's strength earned when it is only named in a list of terms."""
+        return 1.0 - self.expects_explanation * (1.0 - LIST_CREDIT)
     # answer word -> the rubric stem it is a typo of (or its own stem): the same words
     # recur across a batch, and the fuzzy comparison is the slow part of reading an answer
     typo_memo: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
@@ -140,21 +166,30 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         # "what is batch normalization?"): such phrases count only when nothing else is left.
         phrases = tuple(p for p in phrases if not set(p.stems) <= question_stems) or phrases
         description = _phrase(concept.description, question_stems) if concept.description.strip() else None
+        # A concept the reference states negatively, or that its own words put negatively
+        # ("data not normalized"), may be said negatively.
         negated = any(
             _phrase_negated_in(reference_tokens, reference_negated, p) for p in (*phrases, description) if p
-        )
+        ) or any(t.lower in NEGATION_CUES for text in concept.phrases for t in tokenize(text))
         concepts.append(PreparedConcept(concept, phrases, description, negated))
 
+    correct_stems = set(reference_stems) | set(question_stems)
+    for concept in rubric.concepts:
+        for text in (*concept.phrases, concept.description):
+            correct_stems.update(content_stems(text))
     misconceptions = []
     for item in rubric.misconceptions:
         texts = [item.statement, *item.aliases]
         prepared = [(_phrase(text, question_stems), text) for text in texts]
         kept = [(p, text) for p, text in prepared if p]
-        flags = []
-        for _, text in kept:
+        flags, distinct, sequences = [], [], []
+        for phrase, text in kept:
             tokens = tokenize(text)
             flags.append(sum(1 for t in tokens if t.lower in NEGATION_CUES) % 2 == 1)
-        misconceptions.append(PreparedMisconception(item, tuple(p for p, _ in kept), tuple(flags)))
+            distinct.append(frozenset(phrase.stems) - correct_stems)
+            sequences.append(tuple(t.stem for t in tokens))
+        misconceptions.append(PreparedMisconception(
+            item, tuple(p for p, _ in kept), tuple(flags), tuple(distinct), tuple(sequences)))
 
     vocabulary: dict[str, str] = {}
     texts = [question.prompt, question.reference_answer]
@@ -179,6 +214,11 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         known_stems=known,
         reference_length=len(reference_stems),
         authority=sum(1 for c in rubric.concepts if c.aliases or c.description.strip()) / len(rubric.concepts),
+        facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
+        phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
+        reference_explained=_explained_share_of(
+            reference_tokens, [t.stem for t in reference_tokens],
+            list_tokens(reference_tokens, text=question.reference_answer)),
     )
 
 
@@ -258,6 +298,18 @@ def read_answer(text: str, prepared: PreparedRubric) -> Answer:
     return Answer(text, tokens, stems, negated_tokens(tokens), sentences, first_in_sentence)
 
 
+def restricted(answer: Answer, excluded: frozenset[int]) -> Answer:
+    """The same answer with some tokens taken out of matching (their offsets stay valid for
+    quoting)."""
+    if not excluded:
+        return answer
+    first_in_sentence: dict[str, dict[int, int]] = {}
+    for index, token in enumerate(answer.tokens):
+        if index not in excluded:
+            first_in_sentence.setdefault(answer.stems[index], {}).setdefault(token.sentence, index)
+    return Answer(answer.text, answer.tokens, answer.stems, answer.negated, answer.sentences, first_in_sentence)
+
+
 @dataclass(frozen=True)
 class PhraseMatch:
     strength: float
@@ -294,7 +346,10 @@ def match_phrase(phrase: Phrase, answer: Answer) -> PhraseMatch:
         share = sum(weight for _, weight in found) / total
         if share > best.strength or (share == best.strength and share > 0 and sentence < best_sentence):
             chosen = tuple(index for index, _ in found)
-            best = PhraseMatch(share, chosen, any(answer.negated[i] for i in chosen))
+            # Negated when a negation governs one of its key words, not a side word ("never
+            # trains on" says nothing against "memorizing the training data").
+            key = max(phrase.weights)
+            best = PhraseMatch(share, chosen, any(answer.negated[i] and w >= 0.75 * key for i, w in found))
             best_sentence = sentence
     anywhere.sort()
     scattered = SCATTERED_FACTOR * sum(weight for _, weight in anywhere) / total
@@ -327,6 +382,8 @@ class ConceptMatch:
     evidence: str | None
     negated: bool
     negated_evidence: str | None = None
+    error: str | None = None  # the answer's words that contradict the concept
+    token_indices: tuple[int, ...] = ()
 
 
 def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
@@ -345,8 +402,8 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
     # paraphrase ("only inside the function" for "not outside it").
     negated = best.strength >= PARTLY_AT and best.negated and not prepared.reference_negated
     if negated:
-        return ConceptMatch(prepared, 0.0, None, True, evidence)
-    return ConceptMatch(prepared, best.strength, evidence, False)
+        return ConceptMatch(prepared, 0.0, None, True, evidence, token_indices=best.token_indices)
+    return ConceptMatch(prepared, best.strength, evidence, False, token_indices=best.token_indices)
 
 
 @dataclass(frozen=True)
@@ -355,26 +412,48 @@ class MisconceptionMatch:
     evidence: str
 
 
+def _contains_sequence(answer: Answer, sequence: tuple[str, ...]) -> tuple[int, ...]:
+    """Token indices where the answer says these word stems one after another, or ()."""
+    stems, size = answer.stems, len(sequence)
+    for start in range(len(stems) - size + 1):
+        if tuple(stems[start : start + size]) == sequence and (
+            answer.tokens[start].clause == answer.tokens[start + size - 1].clause
+        ):
+            return tuple(range(start, start + size))
+    return ()
+
+
 def match_misconceptions(prepared: PreparedRubric, answer: Answer) -> list[MisconceptionMatch]:
-    """Misconceptions stated with the same polarity as written in the rubric."""
+    """Misconceptions the answer asserts: the misconception's words in one clause, with the
+    polarity written in the rubric, including the words that make it wrong (those no part of
+    the correct material uses). A misconception made only of words a correct answer also
+    uses must be said as written, word for word."""
     found = []
     for item in prepared.misconceptions:
-        for phrase, statement_negated in zip(item.phrases, item.negated):
-            hit = match_phrase(phrase, answer)
-            if hit.strength >= 0.8 and hit.token_indices:
-                sentence = answer.tokens[hit.token_indices[0]].sentence
-                sentence_negated = (
-                    sum(
-                        1
-                        for t in answer.tokens
-                        if t.sentence == sentence and t.lower in NEGATION_CUES
-                    )
-                    % 2
-                    == 1
-                )
-                if sentence_negated == statement_negated:
-                    found.append(MisconceptionMatch(item.misconception, quote(answer, hit.token_indices) or ""))
-                    break
+        for phrase, statement_negated, distinct, sequence in zip(
+            item.phrases, item.negated, item.distinct or [frozenset()] * len(item.phrases),
+            item.sequences or [()] * len(item.phrases),
+        ):
+            if distinct:
+                hit = match_phrase(phrase, answer)
+                if hit.strength < 0.8 or not hit.token_indices:
+                    continue
+                clauses = {answer.tokens[i].clause for i in hit.token_indices}
+                said = {answer.stems[i] for i in hit.token_indices}
+                if len(clauses) != 1 or not distinct <= said:
+                    continue
+                indices = hit.token_indices
+            else:
+                indices = _contains_sequence(answer, sequence)
+                if not indices:
+                    continue
+            clause = answer.tokens[indices[0]].clause
+            clause_negated = sum(
+                1 for t in answer.tokens if t.clause == clause and t.lower in NEGATION_CUES
+            ) % 2 == 1
+            if clause_negated == statement_negated:
+                found.append(MisconceptionMatch(item.misconception, quote(answer, indices) or ""))
+                break
     return found
 
 
@@ -395,11 +474,11 @@ class Overlap:
         return 2 * self.recall * self.precision / (self.recall + self.precision)
 
 
-def overlap(prepared: PreparedRubric, answer: Answer) -> Overlap:
+def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] = frozenset()) -> Overlap:
     answer_weights: dict[str, float] = {}
     raw_weights: dict[str, float] = {}
-    for token, s in zip(answer.tokens, answer.stems):
-        if token.stop or s in answer_weights:
+    for index, (token, s) in enumerate(zip(answer.tokens, answer.stems)):
+        if token.stop or s in answer_weights or index in excluded:
             continue
         raw = stem_weight(s)
         raw_weights[s] = raw
@@ -428,6 +507,13 @@ class LexicalEvidence:
     misconceptions: list[MisconceptionMatch]
     overlap: Overlap
     extras: dict[str, float] = field(default_factory=dict)
+    listed: frozenset[int] = frozenset()  # tokens in lists of terms
+    contradictions: list[Contradiction] = field(default_factory=list)
+    explained_share: float = 1.0  # content weight of the answer that sits in statements
+
+    @property
+    def wrong_tokens(self) -> frozenset[int]:
+        return frozenset(i for c in self.contradictions for i in c.token_indices)
 
     @property
     def coverage(self) -> float:
@@ -436,8 +522,68 @@ class LexicalEvidence:
         return sum(m.prepared.concept.weight * m.strength for m in self.concepts) / total if total else 0.0
 
 
+def _explained_share_of(tokens: Sequence[Token], stems: Sequence[str], listed: frozenset[int]) -> float:
+    """The share of a text's content weight that sits in statements rather than lists."""
+    total = listed_weight = 0.0
+    for index, token in enumerate(tokens):
+        if token.stop:
+            continue
+        weight = stem_weight(stems[index])
+        total += weight
+        if index in listed:
+            listed_weight += weight
+    return 1.0 - listed_weight / total if total else 1.0
+
+
+def _contradicted_concept(prepared: PreparedRubric, found: Contradiction,
+                          matches: Sequence[ConceptMatch]) -> int | None:
+    """The concept a contradicting clause speaks about: the one the fact describes; for a
+    sentence of the reference, the concept whose description shares the most with it,
+    preferring those the clause itself names."""
+    if found.fact.concept is not None:
+        return found.fact.concept
+    clause = set(found.token_indices)
+    named = {i for i, m in enumerate(matches) if m.strength >= PARTLY_AT and clause & set(m.token_indices)}
+    best, best_key = None, (False, 0.0)
+    for fact in prepared.facts:
+        if fact.concept is None:
+            continue
+        shared = sum(w for s, w in fact.statement.weights.items() if s in found.fact.statement.weights)
+        key = (fact.concept in named, shared)
+        if shared > 0 and key > best_key:
+            best, best_key = fact.concept, key
+    if best is None and named:
+        best = min(named)
+    return best
+
+
 def analyse(question: Question, rubric: Rubric, answer_text: str) -> LexicalEvidence:
     prepared = prepared_cache.get(question, rubric)
     answer = read_answer(answer_text, prepared)
-    concepts = [match_concept(c, answer) for c in prepared.concepts]
-    return LexicalEvidence(prepared, answer, concepts, match_misconceptions(prepared, answer), overlap(prepared, answer))
+    listed = list_tokens(answer.tokens, answer.stems, prepared.phrase_stems, answer_text)
+    contradictions = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
+                                  prepared.question_stems, skip=listed)
+    wrong = frozenset(i for c in contradictions for i in c.token_indices)
+    statements = restricted(answer, listed | wrong)
+    concepts = [match_concept(c, statements) for c in prepared.concepts]
+    if listed:
+        # A concept named only in a list of terms: little credit, quoted from the list.
+        loose = restricted(answer, wrong)
+        for index, c in enumerate(prepared.concepts):
+            from_list = match_concept(c, loose)
+            credit = prepared.list_credit * from_list.strength
+            if not from_list.negated and credit > concepts[index].strength:
+                concepts[index] = ConceptMatch(c, credit, from_list.evidence, False,
+                                               token_indices=from_list.token_indices)
+    if contradictions:
+        named = [match_concept(c, answer) for c in prepared.concepts]
+        for found in contradictions:
+            error = quote(answer, found.token_indices)
+            index = _contradicted_concept(prepared, found, named)
+            if index is not None and concepts[index].error is None:
+                concepts[index] = ConceptMatch(prepared.concepts[index], 0.0, None, False, error=error)
+    return LexicalEvidence(
+        prepared, answer, concepts, match_misconceptions(prepared, restricted(answer, listed)),
+        overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
+        explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
+    )

@@ -54,6 +54,9 @@ class ConceptResult(BaseModel):
     strength: float = Field(ge=0.0, le=1.0, description="match strength, 0 to 1")
     weight: float = 1.0
     required: bool = False
+    error: str | None = Field(
+        default=None, description="the answer's own words that contradict or deny this concept, if any"
+    )
 
 
 class WarningKind(str, Enum):
@@ -62,6 +65,8 @@ class WarningKind(str, Enum):
     negated_concept = "negated_concept"
     off_topic = "off_topic"
     misconception = "misconception"
+    contradiction = "contradiction"
+    lists_terms = "lists_terms"
     injection = "injection"
     judge_failed = "judge_failed"
     grader_fallback = "grader_fallback"

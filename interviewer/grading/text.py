@@ -23,7 +23,7 @@ _SENTENCE_BREAK = re.compile(r"(?=[.!?;\n:*•-])(?:(?<!\d)[.!?;]+(?=\s|$)|\n+|(
 # Clause breaks inside a sentence: commas, colons, brackets, spaced dashes, and a few
 # conjunctions that open a clause (found among the words, see tokenize).
 _CLAUSE_PUNCTUATION = re.compile(r"[,:()\[\]]")
-_SPACED_DASH = re.compile(r"(?<=\s)[-–—](?=\s)")
+_SPACED_DASH = re.compile(r"(?<=\s)[-–—/](?=\s)")  # and a spaced slash: "a / b / c"
 _CLAUSE_OPENERS = frozenset({"but", "whereas", "while", "although", "though", "however", "because"})
 
 STOP_WORDS = frozenset(
@@ -49,6 +49,10 @@ NEGATION_CUES = frozenset(
     """.split()
 )
 # "rather than X" and "instead of X" negate what follows them too.
+# Adverbs a negation passes over to reach what it denies ("not really affected").
+NEGATION_TRANSPARENT = frozenset(
+    "really actually necessarily always just even quite entirely completely exactly truly particularly".split()
+)
 
 # Zipf value given to words missing from the background list: rarer than anything in it.
 UNKNOWN_ZIPF = 2.5
@@ -218,7 +222,7 @@ def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
         ):
             cue = index
             continue
-        if cue is not None and not token.stop:
+        if cue is not None and not token.stop and token.lower not in NEGATION_TRANSPARENT:
             flags[index] = True
             cue = None  # the first content word after the cue is what it negates
     return flags

@@ -10,7 +10,6 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from interviewer.cli.render.literal import field, literal, visible
 from interviewer.grading.models import ConceptStatus, Grade, Verdict
 
 VERDICT_STYLES = {
@@ -63,11 +62,13 @@ def concepts_table(grade: Grade) -> Table:
     table.add_column(ratio=1)
     for result in grade.concepts:
         mark, style = STATUS_MARKS[result.status]
-        label = field(result.label, style="bold" if result.required else "")
+        label = Text(result.label, style="bold" if result.required else "")
         if result.required:
             label.append(" (required)", style="dim")
-        if result.evidence and result.status is not ConceptStatus.missing:
-            label.append(f'  "{visible(_quote(result.evidence), multiline=False)}"', style="italic cyan")
+        if result.error:  # the answer says something false about it: its own words, in red
+            label.append(f'  wrong: says "{_quote(result.error)}"', style="bold red")
+        elif result.evidence and result.status is not ConceptStatus.missing:
+            label.append(f'  "{_quote(result.evidence)}"', style="italic cyan")
         elif result.status is ConceptStatus.missing:
             label.append("  missed", style="dim red")
         table.add_row(Text(mark, style=style), label)
@@ -82,24 +83,27 @@ def grade_body(grade: Grade, *, seconds: float | None = None) -> list[Renderable
     parts: list[RenderableType] = [head]
     if grade.concepts:
         covered = len(grade.covered) + len(grade.partly)
-        parts += [Text(f"Concepts ({covered} of {len(grade.concepts)} touched):", style="bold"), concepts_table(grade)]
+        heading = f"Concepts ({covered} of {len(grade.concepts)} touched"
+        wrong = sum(1 for c in grade.concepts if c.error)
+        heading += f", {wrong} stated wrongly):" if wrong else "):"
+        parts += [Text(heading, style="bold"), concepts_table(grade)]
     feedback = Table.grid(padding=(0, 1))
     feedback.add_column(style="bold", no_wrap=True)
     feedback.add_column(ratio=1)
     for name, value in (("Good", grade.feedback.good), ("Missing", grade.feedback.missing),
                         ("Next", grade.feedback.next_step)):
         if value:
-            feedback.add_row(f"{name}:", literal(value))
+            feedback.add_row(f"{name}:", value)
     parts.append(feedback)
     for warning in grade.warnings:
-        parts.append(Text.assemble("⚠ ", literal(warning.message), style="yellow"))
+        parts.append(Text(f"⚠ {warning.message}", style="yellow"))
     if grade.needs_review:
         parts.append(Text("This grade is uncertain: worth a human look.", style="yellow"))
     return parts
 
 
 def grade_panel(grade: Grade, *, title: str | None = None, seconds: float | None = None) -> Panel:
-    subtitle = field(f"{grade.grader} {grade.grader_version}")
+    subtitle = f"{grade.grader} {grade.grader_version}"
     return Panel(
         Group(*grade_body(grade, seconds=seconds)),
         title=title or "Grade",

@@ -1,0 +1,392 @@
+"""What an answer asserts: which of its parts are statements (rather than a list of terms),
+and which statements contradict the reference answer or a concept's description.
+
+Deterministic and model-free, so both graders share it. The checks are lexical:
+
+- **Term lists.** A clause of at most four words with no function word that could carry a
+  predicate ("forget gate", "probability p") says nothing about its terms. Such a clause is
+  a list item when it stands in a run of at least three of them (commas, bullets, lines),
+  or when a whole clause of five or more words has no function word at all.
+- **Claims.** Each statement clause of the answer is aligned with the facts of the question
+  (the reference answer's sentences and the concepts' descriptions) by the rare words they
+  share. Against the fact it shares most with, the clause conflicts when it points the other
+  way ("more" against "prevents"), denies what the fact affirms (or affirms what the fact
+  denies), or names a different member of a set of mutually exclusive terms ("majority" where
+  the fact says "minority", "tanh" where it says "sigmoid"). A conflicting clause is no
+  evidence for anything, and the concepts it speaks about are shown as errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from interviewer.grading.stemmer import stem
+from interviewer.grading.text import NEGATION_CUES, STOP_WORDS, Token, negated_tokens, stem_weight, tokenize
+
+# Words that make a clause say something: auxiliaries, copulas, modals, pronouns and
+# subordinators (articles, prepositions and list connectives do not).
+PREDICATE_WORDS = frozenset(
+    """
+    is are was were be been being am isn't aren't wasn't weren't has have had having hasn't haven't
+    do does did doesn't don't didn't can could will would shall should may might must can't cannot
+    won't wouldn't shouldn't couldn't it it's its they them their this that these those which who
+    whom whose what when where why how because so if then there there's we you i he she us our
+    makes make made uses use used gets get got lets let allows means mean
+    """.split()
+)
+_DETERMINERS = frozenset("the a an its their each every all this that these those".split())
+MAX_ITEM_WORDS = 4
+MIN_LIST_RUN = 3
+MIN_BARE_RUN_WORDS = 5
+
+# Verbs that deny what follows them, for claims: "it ignores the validation set".
+DENIAL_WORDS = frozenset("ignore ignores ignored ignoring lacks lacking skips omits".split())
+# Direction words: a statement "more" / "less" of something. Their stems are compared.
+_UP = """increase increases increased increasing more higher high larger large bigger grow grows
+raise raises boost boosts amplify amplifies accelerate accelerates faster quicker greater
+maximize maximizes maximise worsen worsens""".split()
+_DOWN = """decrease decreases decreased decreasing reduce reduces reduced reducing less lower low
+smaller small fewer shrink shrinks prevent prevents prevented preventing avoid avoids avoiding
+slow slows slower minimize minimizes minimise mitigate mitigates limit limits limiting""".split()
+# Quality words: "performs well" against "performs poorly".
+_GOOD = "better improve improves improved well good outperform outperforms easier".split()
+_BAD = "worse poorly poor bad badly hurt hurts degrade degrades harder".split()
+
+# Sets of mutually exclusive terms of the field: a statement naming one where the reference
+# names another says something different about the same thing.
+# Each alternative lists its word forms, separated by "/".
+EXCLUSIVE_TERMS: tuple[tuple[str, ...], ...] = (
+    ("training/trained/train", "validation/validate"),
+    ("training/trained/train", "inference"),
+    ("sigmoid", "tanh", "relu", "softmax"),
+    ("majority", "minority"),
+    ("static", "dynamic/dynamically"),
+    ("additive/addition/added/adding", "multiplicative/multiplication/multiplied/multiplying"),
+    ("encoder/encodes", "decoder/decodes"),
+    ("overfitting/overfit/overfits", "underfitting/underfit/underfits"),
+    ("permanently/permanent", "temporarily/temporary"),
+    ("exploding/explode/explodes", "vanishing/vanish/vanishes"),
+    ("cpu", "gpu"),
+    ("precision", "recall"),
+    ("sgd", "adam", "rmsprop"),
+    ("classification", "regression"),
+    ("weights", "activations", "inputs"),
+    ("best", "last/final"),
+)
+
+# A clause aligns with a fact when they share this much rarity weight (question words a tenth)
+# in at least two different words.
+ALIGN_MIN_WEIGHT = 4.0
+ALIGN_MIN_WORDS = 2
+QUESTION_FACTOR = 0.1
+# How many words after a negation cue an exclusive term is still denied by it.
+NEGATION_REACH = 4
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[dict[str, int], dict[str, int]]:
+    direction = {**{stem(w): 1 for w in _UP}, **{stem(w): -1 for w in _DOWN}}
+    quality = {**{stem(w): 1 for w in _GOOD}, **{stem(w): -1 for w in _BAD}}
+    return direction, quality
+
+
+@lru_cache(maxsize=1)
+def _exclusive_members() -> tuple[dict[str, str], ...]:
+    """Per exclusive set: the stem of each word form -> the alternative it names."""
+    sets = []
+    for group in EXCLUSIVE_TERMS:
+        forms: dict[str, str] = {}
+        for alternative in group:
+            words = alternative.split("/")
+            for word in words:
+                forms.setdefault(stem(word.split()[-1]), words[0])
+        sets.append(forms)
+    return tuple(sets)
+
+
+@lru_cache(maxsize=1)
+def _exclusive_index() -> dict[str, tuple[tuple[int, str], ...]]:
+    """Stem of a word form -> (exclusive set, alternative) for every set it belongs to."""
+    index: dict[str, list[tuple[int, str]]] = {}
+    for k, forms in enumerate(_exclusive_members()):
+        for form, alternative in forms.items():
+            index.setdefault(form, []).append((k, alternative))
+    return {form: tuple(pairs) for form, pairs in index.items()}
+
+
+# --- term lists --------------------------------------------------------------------------
+
+def _clauses(tokens: Sequence[Token]) -> list[list[int]]:
+    groups: list[list[int]] = []
+    for index, token in enumerate(tokens):
+        if groups and tokens[groups[-1][-1]].clause == token.clause:
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
+
+
+def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
+             rubric_stems: frozenset[str]) -> bool:
+    """A short clause that names terms: no word that could carry a predicate, or nothing
+    besides the rubric's own terms ("it's about val_loss")."""
+    if len(clause) > MAX_ITEM_WORDS:
+        return False
+    if _opens_with_verb(tokens, stems, clause, rubric_stems):
+        return False
+    if not any(tokens[i].lower in PREDICATE_WORDS for i in clause):
+        return True
+    return all(tokens[i].stop or stems[i] in rubric_stems for i in clause)
+
+
+def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
+                     rubric_stems: frozenset[str]) -> bool:
+    """Terse notes start with a verb ("Allows higher learning rates", "Reduced covariate
+    shift"): an inflected first word that is not one of the rubric's terms, with more after it."""
+    if len(clause) < 2:
+        return False
+    first = tokens[clause[0]].lower
+    inflected = (first.endswith("s") and not first.endswith(("ss", "us", "is"))) or first.endswith("ed")
+    # "restoring the best weights": a participle taking an object
+    participle = first.endswith("ing") and tokens[clause[1]].lower in _DETERMINERS
+    return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in rubric_stems
+
+
+def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
+    """A long clause without any function word: terms strung together."""
+    return len(clause) >= MIN_BARE_RUN_WORDS and not any(tokens[i].stop for i in clause)
+
+
+_CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.DOTALL)
+
+
+def code_tokens(text: str, tokens: Sequence[Token]) -> frozenset[int]:
+    """Tokens inside code (fenced blocks or `inline code`): code states what it does."""
+    spans = [m.span() for m in _CODE.finditer(text)]
+    if not spans:
+        return frozenset()
+    return frozenset(i for i, t in enumerate(tokens) if any(a <= t.start < b for a, b in spans))
+
+
+def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
+                rubric_stems: frozenset[str] = frozenset(), text: str | None = None) -> frozenset[int]:
+    """Indices of the tokens that belong to a list of terms rather than to a statement."""
+    stems = stems if stems is not None else [t.stem for t in tokens]
+    code = code_tokens(text, tokens) if text is not None else frozenset()
+    clauses = _clauses(tokens)
+    listed: set[int] = set()
+    run: list[list[int]] = []
+
+    def close() -> None:
+        if len(run) >= MIN_LIST_RUN:
+            for clause in run:
+                listed.update(clause)
+        run.clear()
+
+    for clause in clauses:
+        if code.issuperset(clause):
+            close()
+        elif _is_bare_run(tokens, clause):
+            listed.update(clause)
+            close()
+        elif _is_item(tokens, stems, clause, rubric_stems):
+            run.append(clause)
+        else:
+            close()
+    close()
+    return frozenset(listed)
+
+
+# --- claims ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Statement:
+    """The words of a reference fact or an answer clause that matter for comparing claims."""
+
+    weights: dict[str, float]  # anchor stems (not direction or exclusive terms) -> weight
+    negated: frozenset[str]  # stems stated under a negation
+    direction: int  # sign of "more" minus "less" words, flipped by a negation
+    quality: int
+    exclusive: dict[int, frozenset[str]]  # exclusive set -> its members named (affirmed)
+
+
+def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+                 indices: Iterable[int], question_stems: frozenset[str]) -> Statement:
+    direction_words, quality_words = _lexicon()
+    exclusive_index = _exclusive_index()
+    weights: dict[str, float] = {}
+    negated_stems: set[str] = set()
+    direction = quality = 0
+    exclusive: dict[int, set[str]] = {}
+    denied = False  # a denial verb ("ignores") negates the next content word
+    scope, cue_at = -1, 0  # a negation cue reaches to the end of its clause ("rather than by repeated multiplication")
+    indices = list(indices)
+    negated = list(negated)
+    for i in indices:
+        token = tokens[i]
+        if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
+            scope, cue_at = token.clause, i
+        elif token.clause == scope and i - cue_at <= NEGATION_REACH and stems[i] in exclusive_index:
+            negated[i] = True  # only for exclusive terms: elsewhere a negation is often a paraphrase
+    for i in indices:
+        token, value = tokens[i], stems[i]
+        if token.lower in NEGATION_CUES:
+            continue
+        if token.lower in DENIAL_WORDS:
+            denied = True
+            continue
+        is_negated = negated[i] or (denied and not token.stop)
+        if not token.stop:
+            denied = False
+        sign = -1 if is_negated else 1
+        if value in direction_words:
+            direction += sign * direction_words[value]
+            continue
+        if value in quality_words:
+            quality += sign * quality_words[value]
+            continue
+        if value in question_stems:
+            if not token.stop:
+                weights.setdefault(value, stem_weight(value) * QUESTION_FACTOR)
+            continue
+        groups = exclusive_index.get(value)
+        if groups:
+            # a term of an exclusive set anchors the comparison too ("the training loss")
+            weights.setdefault(groups[0][1], stem_weight(value))
+            if not is_negated:
+                for k, alternative in groups:
+                    exclusive.setdefault(k, set()).add(alternative)
+            else:
+                negated_stems.add(groups[0][1])
+            continue
+        if token.stop:
+            continue
+        weights.setdefault(value, stem_weight(value))
+        if is_negated:
+            negated_stems.add(value)
+    # A term both denied and affirmed in one clause ("not trained on ... the training set")
+    # is no claim either way.
+    affirmed = {stems[i] for i in indices if not negated[i]}
+    affirmed |= {a for named in exclusive.values() for a in named}
+    negated_stems -= affirmed
+    for k in list(exclusive):
+        if exclusive[k] & negated_stems:
+            del exclusive[k]
+    return Statement(weights, frozenset(negated_stems), _sign(direction), _sign(quality),
+                     {k: frozenset(v) for k, v in exclusive.items()})
+
+
+def _sign(value: int) -> int:
+    return (value > 0) - (value < 0)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A sentence of the reference answer or a concept's description."""
+
+    text: str
+    statement: Statement
+    concept: int | None  # index of the concept it describes, when a description
+
+
+def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozenset[str]) -> tuple[Fact, ...]:
+    facts: list[Fact] = []
+    tokens = tokenize(reference)
+    flags = negated_tokens(tokens)
+    stems = [t.stem for t in tokens]
+    sentences: dict[int, list[int]] = {}
+    for index, token in enumerate(tokens):
+        sentences.setdefault(token.sentence, []).append(index)
+    for indices in sentences.values():
+        statement = statement_of(tokens, stems, flags, indices, question_stems)
+        if statement.weights:
+            text = reference[tokens[indices[0]].start : tokens[indices[-1]].end]
+            facts.append(Fact(text, statement, None))
+    for index, description in enumerate(descriptions):
+        if not description.strip():
+            continue
+        tokens = tokenize(description)
+        statement = statement_of(tokens, [t.stem for t in tokens], negated_tokens(tokens), range(len(tokens)),
+                                 question_stems)
+        if statement.weights:
+            facts.append(Fact(description, statement, index))
+    return tuple(facts)
+
+
+def _shared(a: Statement, b: Statement) -> tuple[float, int]:
+    shared = [s for s in a.weights if s in b.weights]
+    return sum(min(a.weights[s], b.weights[s]) for s in shared), sum(1 for s in shared if a.weights[s] >= 0.5)
+
+
+def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
+    """The ways the claim contradicts a fact it aligns with: (kind, what is contested)."""
+    found: list[tuple[str, object]] = []
+    if claim.direction and fact.direction and claim.direction != fact.direction:
+        found.append(("direction", claim.direction))
+    if claim.quality and fact.quality and claim.quality != fact.quality:
+        found.append(("quality", claim.quality))
+    for group, named in claim.exclusive.items():
+        theirs = fact.exclusive.get(group)
+        if theirs and not (named & theirs):
+            found.append(("term", (group, named)))
+        elif named & fact.negated:  # naming as true what the fact denies
+            found.append(("term", (group, named)))
+    # Denying an exclusive term the fact affirms ("does not use the validation set").
+    for s in claim.negated:
+        if any(s in named for named in fact.exclusive.values()):
+            found.append(("negation", (s, True)))
+    return found
+
+
+def supports(fact: Statement, kind: str, contested: object) -> bool:
+    """Whether an aligned fact states the contested part of the claim the same way."""
+    if kind == "direction":
+        return fact.direction == contested
+    if kind == "quality":
+        return fact.quality == contested
+    if kind == "term":
+        group, named = contested  # type: ignore[misc]
+        return bool(fact.exclusive.get(group, frozenset()) & named)
+    stem_text, is_negated = contested  # type: ignore[misc]
+    return stem_text in fact.weights and (stem_text in fact.negated) == is_negated
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    """A clause of the answer that contradicts a fact, with the concepts it speaks about."""
+
+    token_indices: tuple[int, ...]
+    fact: Fact
+    kind: str
+
+
+def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+                 facts: Sequence[Fact], question_stems: frozenset[str],
+                 skip: frozenset[int] = frozenset()) -> list[Contradiction]:
+    """Statement clauses of the answer that contradict a fact they align with, where no
+    other aligned fact states the contested part the way the clause does."""
+    found: list[Contradiction] = []
+    for clause in _clauses(tokens):
+        if any(i in skip for i in clause):
+            continue
+        claim = statement_of(tokens, stems, negated, clause, question_stems)
+        if not claim.weights:
+            continue
+        aligned = []
+        for fact in facts:
+            weight, words = _shared(claim, fact.statement)
+            if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
+                aligned.append((weight, fact))
+        aligned.sort(key=lambda pair: -pair[0])
+        for weight, fact in aligned:
+            contested = [
+                (kind, what) for kind, what in conflicts(claim, fact.statement)
+                if not any(supports(other.statement, kind, what) for _, other in aligned)
+            ]
+            if contested:
+                found.append(Contradiction(tuple(clause), fact, contested[0][0]))
+                break
+    return found
