@@ -54,6 +54,12 @@ class SessionReport:
         return max(0, self.planned - len(self.rows))
 
     @property
+    def ungraded(self) -> int:
+        """Answers stored but not graded (the session stopped while grading one, or grading failed)."""
+        return sum(turn.status == "answered" and turn.answer is not None and not turn.grades
+                   for row in self.rows for turn in (row.turn, *row.follow_ups))
+
+    @property
     def strongest_topic(self) -> tuple[str, float] | None:
         return max(self.topic_means.items(), key=lambda pair: pair[1]) if self.topic_means else None
 
@@ -128,6 +134,66 @@ def transcript_json(db: sqlite3.Connection, session: SessionRecord) -> dict[str,
         **session_json(session), "mean_score": report.mean_score, "planned": report.planned,
         "turns": [turn_json(turn) for turn in transcripts.session_turns(db, session.id)],
     }
+
+
+# ---------------------------------------------------------------- a batch run at a glance
+
+
+@dataclass
+class QuestionMean:
+    question_id: str
+    answers: int
+    mean_score: float
+
+
+@dataclass
+class WorstAnswer:
+    row: int  # the 1-based row of the submissions file
+    candidate: str | None
+    question_id: str
+    answer: str
+    score: float
+    verdict: str
+    grader: str
+
+
+@dataclass
+class BatchOverview:
+    """What `review` shows of a batch run unless asked for every answer."""
+
+    session: SessionRecord
+    answers: int
+    graded: int
+    mean_score: float | None
+    needs_review: int
+    graders: dict[str, int]          # grader name -> answers it graded (latest grade)
+    per_question: list[QuestionMean]  # lowest mean first
+    worst: list[WorstAnswer]          # lowest score first
+
+
+# Each turn with its latest grade, in SQL: a batch run may hold many thousands of rows.
+_LATEST = """
+    FROM turns t LEFT JOIN grades g ON g.id = (SELECT MAX(id) FROM grades WHERE turn_id = t.id)
+    WHERE t.session_id = ? AND t.kind != 'follow_up' AND t.status = 'answered'
+"""
+
+
+def batch_overview(db: sqlite3.Connection, session: SessionRecord, *, worst: int = 10) -> BatchOverview:
+    answers, graded, mean_score, needs_review = db.execute(
+        "SELECT COUNT(*), COUNT(g.id), AVG(g.score), "
+        "COALESCE(SUM(json_extract(g.grade, '$.needs_review') = 1), 0)" + _LATEST, (session.id,)).fetchone()
+    graders = {row[0]: row[1] for row in db.execute(
+        "SELECT g.grader, COUNT(*)" + _LATEST + " AND g.id IS NOT NULL GROUP BY g.grader ORDER BY COUNT(*) DESC, "
+        "g.grader", (session.id,))}
+    per_question = [QuestionMean(question_id=row[0], answers=row[1], mean_score=row[2]) for row in db.execute(
+        "SELECT t.question_id, COUNT(*), AVG(g.score)" + _LATEST + " AND g.id IS NOT NULL GROUP BY t.question_id "
+        "ORDER BY AVG(g.score), t.question_id", (session.id,))]
+    lowest = [WorstAnswer(row=row[0] + 1, candidate=row[1], question_id=row[2], answer=row[3] or "", score=row[4],
+                          verdict=row[5], grader=row[6]) for row in db.execute(
+        "SELECT t.position, t.candidate, t.question_id, t.answer, g.score, g.verdict, g.grader" + _LATEST +
+        " AND g.id IS NOT NULL ORDER BY g.score, t.position LIMIT ?", (session.id, worst))]
+    return BatchOverview(session=session, answers=answers, graded=graded, mean_score=mean_score,
+                         needs_review=needs_review, graders=graders, per_question=per_question, worst=lowest)
 
 
 # ---------------------------------------------------------------- history
@@ -271,7 +337,8 @@ def stats_json(stats: Stats) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- export
 
-EXPORT_FORMATS = ("md", "json", "csv")
+# The data formats, verbatim; the readable Markdown is a rendering (interviewer.cli.render.markdown).
+EXPORT_FORMATS = ("json", "csv")
 CSV_COLUMNS = ["session_id", "position", "kind", "parent_turn_id", "question_id", "prompt", "candidate", "answer",
                "status", "seconds", "score", "verdict", "grader", "covered", "missing", "asked_at"]
 
@@ -282,7 +349,7 @@ def export_session(db: sqlite3.Connection, session: SessionRecord, fmt: str) -> 
     if fmt == "json":
         return json.dumps(transcript_json(db, session), indent=2, ensure_ascii=False) + "\n"
     turns = transcripts.session_turns(db, session.id)
-    if fmt == "csv":
+    if fmt == "csv":  # the only format left
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -299,55 +366,7 @@ def export_session(db: sqlite3.Connection, session: SessionRecord, fmt: str) -> 
                 "missing": "; ".join(c.label for c in grade.grade.missing) if grade else "",
                 "asked_at": turn.asked_at,
             })
-        return buffer.getvalue()
-    return transcript_markdown(db, session)
-
-
-def transcript_markdown(db: sqlite3.Connection, session: SessionRecord) -> str:
-    report = summarize(db, session)
-    lines = [f"# Interview transcript {session.id[:8]}", ""]
-    lines.append(f"- Kind: {session.kind}")
-    lines.append(f"- Started: {session.started_at}")
-    lines.append(f"- Finished: {session.finished_at or 'no (unfinished)'}")
-    if session.level:
-        lines.append(f"- Level: {session.level}")
-    if session.grader:
-        lines.append(f"- Grader: {session.grader}")
-    if report.mean_score is not None:
-        lines.append(f"- Mean score: {report.mean_score:.1f}/100 over {report.answered} answered")
-    lines.append("")
-
-    def block(turn: TurnRecord, heading: str) -> None:
-        lines.extend([heading, "", f"> {turn.prompt}", ""])
-        if turn.candidate:
-            lines.extend([f"Candidate: {turn.candidate}", ""])
-        if turn.status != "answered":
-            lines.extend(["*Skipped.*", ""])
-            return
-        lines.extend(["**Answer:**", "", *(turn.answer or "").splitlines(), ""])
-        grade = turn.latest_grade
-        if grade is None:
-            lines.extend(["*Not graded.*", ""])
-            return
-        g = grade.grade
-        lines.append(f"**Score:** {g.score:.1f}/100 ({g.verdict.value}, {g.grader} {g.grader_version})")
-        lines.append("")
-        for result in g.concepts:
-            mark = {"covered": "x", "partly": "~", "missing": " "}[result.status.value]
-            quote = f' — "{result.evidence}"' if result.evidence and result.status.value != "missing" else ""
-            if result.error:
-                quote = f' — wrong: says "{result.error}"'
-            lines.append(f"- [{mark}] {result.label}{quote}")
-        lines.extend(["", f"- Good: {g.feedback.good}", f"- Missing: {g.feedback.missing}",
-                      f"- Next: {g.feedback.next_step}"])
-        lines.extend(f"- Warning: {warning.message}" for warning in g.warnings)
-        lines.append("")
-
-    for row in report.rows:
-        block(row.turn, f"## Question {row.number}: {row.turn.question_id}")
-        for follow in row.follow_ups:
-            block(follow, "### Follow-up")
-    return "\n".join(lines).rstrip() + "\n"
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- regrade

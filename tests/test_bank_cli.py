@@ -304,6 +304,25 @@ def test_rubric_with_unknown_concept_field(tmp_path):
     assert "has no rubric" not in result.output
 
 
+def test_a_concept_can_carry_its_own_follow_up_question(tmp_path, wide_console):
+    asked = "Which units are zeroed, and when?"
+    bank = write_bank(tmp_path, rubrics=RUBRICS.replace("aliases: [drops units]}",
+                                                        f'aliases: [drops units], follow_up: "{asked}"}}'))
+    assert invoke("bank", "validate", str(bank)).exit_code == 0
+    shown = invoke("bank", "show", "mini/q1-dropout", "--bank", str(bank))
+    assert shown.exit_code == 0, shown.output
+    assert f"follow-up: {asked}" in shown.stdout
+    data = json.loads(invoke("bank", "show", "mini/q1-dropout", "--bank", str(bank), "--json").stdout)
+    assert data["rubric"]["concepts"][0]["follow_up"] == asked
+
+
+def test_a_follow_up_that_is_not_a_question_is_refused_at_its_line(tmp_path):
+    bank = write_bank(tmp_path, rubrics=RUBRICS.replace("aliases: [drops units]}",
+                                                        'aliases: [drops units], follow_up: "Explain it."}'))
+    assert_bad(invoke("bank", "validate", str(bank)), "rubrics/mini.yaml", "line 5", "concept 'random zeroing'",
+               "field 'follow_up': must be a question, ending with '?'")
+
+
 def test_question_without_rubric(tmp_path):
     rubrics = RUBRICS.split("  - question_id: mini/q2-attention")[0]
     bank = write_bank(tmp_path, rubrics=rubrics)

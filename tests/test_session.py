@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 
 from interviewer.bank.loader import load_bank
-from interviewer.bank.models import Concept
 from interviewer.errors import InputError, InterviewerError
-from interviewer.grading.models import ConceptStatus, GradeRequest
+from interviewer.grading.models import GradeRequest
 from interviewer.grading.offline import OfflineGrader
 from interviewer.practice.scheduling import choose_questions, due_first, least_recent_first, record_review
 from interviewer.practice.session import (
@@ -20,7 +19,6 @@ from interviewer.practice.session import (
     Asked,
     HintGiver,
     PracticeSession,
-    follow_up_prompt,
     plan_follow_up,
     start_session,
 )
@@ -137,28 +135,12 @@ def test_hints_give_the_question_hint_then_missing_concepts_by_importance(bank):
 # ---------------------------------------------------------------- follow-ups
 
 
-def test_follow_up_questions_fit_statements_and_advice():
-    statement = Concept(label="Forget gate", description="The forget gate decides what to discard.")
-    advice = Concept(label="Off at inference", description="Use the full network at inference time.")
-    connective = Concept(label="Masking", description="Without masking, padded steps count in the loss.")
-    bare = Concept(label="PyTorch", description="")
-    titled = Concept(label="Chain Rule", description="It multiplies local derivatives.")
-    assert follow_up_prompt(titled, ConceptStatus.missing).startswith("You didn't mention chain rule. Can you explain why it")
-    assert follow_up_prompt(statement, ConceptStatus.missing) == (
-        "You didn't mention forget gate. Can you explain why the forget gate decides what to discard?")
-    assert follow_up_prompt(advice, ConceptStatus.partly) == (
-        "You only touched on off at inference. Why would you use the full network at inference time?")
-    assert follow_up_prompt(connective, ConceptStatus.missing).endswith(
-        "Can you explain this point: without masking, padded steps count in the loss?")
-    assert "PyTorch" in follow_up_prompt(bare, ConceptStatus.missing)
-
-
 def test_the_follow_up_targets_the_weakest_concept_and_a_judges_question_is_kept(bank):
     item = bank.get("zeta/q2-lstm-gates")
     grade = OfflineGrader().grade(GradeRequest.for_item(item, "The input gate decides what new information to store."))
     prompt, concept = plan_follow_up(item, grade)
-    assert concept.label == "Forget gate" and prompt.startswith(("You didn't mention forget gate.",
-                                                                 "You only touched on forget gate."))
+    assert concept.label == "Forget gate" and prompt.startswith(("You didn't mention the forget gate.",
+                                                                 "You only touched on the forget gate."))
 
     judged = grade.model_copy(update={"grader": "judge", "follow_up": "And what does the output gate control?"})
     prompt, concept = plan_follow_up(item, judged)
@@ -288,6 +270,51 @@ def test_each_answer_is_committed_before_grading(tmp_path, bank):
     turns = transcripts.session_turns(db, session.id)
     assert [(t.kind, len(t.grades)) for t in turns] == [("question", 1), ("follow_up", 1)]
     assert turns[1].rubric["concepts"][0]["label"] == "Forget gate"
+
+
+AUTHORED_BANK_QUESTIONS = """\
+bank: yota
+questions:
+  - id: yota/q1-dropout
+    level: beginner
+    topics: [dropout]
+    prompt: "What is dropout and how does it prevent overfitting?"
+    reference_answer: "Dropout randomly sets a fraction of the neurons to zero at each training step. It reduces overfitting."
+"""
+AUTHORED_BANK_RUBRICS = """\
+rubrics:
+  - question_id: yota/q1-dropout
+    concepts:
+      - label: "Random"
+        aliases: ["randomly sets neurons to zero", "drops units at random"]
+        description: "Dropout randomly sets a fraction of the neurons to zero at each training step."
+        weight: 2.0
+        required: true
+        follow_up: "Which neurons does dropout switch off, and how are they chosen?"
+      - label: "Reduces overfitting"
+        aliases: ["reduces overfitting", "regularization"]
+        description: "It acts as a regularizer and reduces overfitting."
+"""
+
+
+def test_a_missing_concept_with_an_authored_follow_up_is_asked_in_those_words(tmp_path):
+    root = tmp_path / "yota"
+    (root / "questions").mkdir(parents=True)
+    (root / "rubrics").mkdir()
+    (root / "questions" / "yota.yaml").write_text(AUTHORED_BANK_QUESTIONS, encoding="utf-8")
+    (root / "rubrics" / "yota.yaml").write_text(AUTHORED_BANK_RUBRICS, encoding="utf-8")
+    bank = load_bank([root])
+    db = connect(tmp_path / "authored.db")
+    session = start_session(db, bank, count=1, grader="offline")
+    ui = ScriptedUI(["It is a kind of regularization that reduces overfitting.", "/done",
+                     "A random fraction of the neurons, each with probability p, at every training step.", "/done"])
+    assert PracticeSession(db, session, bank, OfflineGrader(), ui).run().finished
+    question, follow = transcripts.session_turns(db, session.id)
+    assert follow.kind == "follow_up"
+    assert follow.question["prompt"] == "Which neurons does dropout switch off, and how are they chosen?"
+    assert [concept["label"] for concept in follow.rubric["concepts"]] == ["Random"]
+    assert follow.parent_turn_id == question.id
+    assert follow.latest_grade.grade.concepts[0].status.value != "missing"
 
 
 class FailingJudge:

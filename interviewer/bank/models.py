@@ -55,8 +55,17 @@ class Concept(BaseModel):
     description: str = ""
     weight: float = Field(default=1.0, gt=0, le=10)
     required: bool = False
+    follow_up: str = Field(default="", description="the question to ask when an answer misses this concept")
 
     _label_present = field_validator("label")(_not_blank)
+
+    @field_validator("follow_up")
+    @classmethod
+    def _a_question(cls, follow_up: str) -> str:
+        follow_up = " ".join(follow_up.split())
+        if follow_up and not follow_up.endswith("?"):
+            raise ValueError("must be a question, ending with '?'")
+        return follow_up
 
     @property
     def phrases(self) -> list[str]:

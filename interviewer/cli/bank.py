@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from interviewer.cli.options import BankOption, JsonOption
+from interviewer.cli.options import BankOption, JsonOption, OutAliasOption, chosen_output
 from interviewer.errors import BankError, InputError
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def validate(
     paths: Annotated[
         Optional[list[Path]],
         typer.Argument(
-            metavar="[PATH]...",
+            metavar="PATH",
             help="Question files or bank folders (holding questions/ and rubrics/). "
             "Default: the shipped banks and INTERVIEWER_BANKS.",
             show_default=False,
@@ -163,11 +163,14 @@ def import_markdown(
     source: Annotated[Path, typer.Argument(metavar="FILE.md", help="A Markdown question document.")],
     name: Annotated[
         Optional[str],
-        typer.Option("--name", "-n", help="Bank name, the prefix of every id (default: the file name)."),
+        typer.Option("--name", help="Bank name, the prefix of every id (default: the file name)."),
     ] = None,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="Folder to write questions/NAME.yaml and rubrics/NAME.yaml into.")
-    ] = Path("."),
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", metavar="DIR", show_default=False,
+                                     help="Folder to write questions/NAME.yaml and rubrics/NAME.yaml into "
+                                     "(default: the current folder).")
+    ] = None,
+    out: OutAliasOption = None,
     level: Annotated[
         LevelChoice,
         typer.Option(
@@ -180,6 +183,7 @@ def import_markdown(
         typer.Option("--bonus-level", case_sensitive=False, help="Level of questions in a Bonus section."),
     ] = LevelChoice.advanced,
     force: Annotated[bool, typer.Option("--force", help="Overwrite existing files.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Convert a Markdown question document into a bank: questions plus a rubric skeleton.
 
@@ -190,15 +194,21 @@ def import_markdown(
     from interviewer.bank.loader import BankProblems, collect_problems
     from interviewer.bank.markdown_import import import_markdown_bank
     from interviewer.bank.models import Level
-    from interviewer.cli.render import bank as render_bank
+    from interviewer.cli.render import bank as render_bank, print_json
 
+    out = chosen_output(output, out) or Path(".")
     result = import_markdown_bank(
         source, out, name=name, default_level=Level(level.value), bonus_level=Level(bonus_level.value), force=force
     )
     _, problems = collect_problems([result.question_file])
     if problems:  # the importer only writes what the loader accepts; this guards that promise
         raise problems[0] if len(problems) == 1 else BankProblems(problems)
-    render_bank.import_summary(result, source=source, out=out)
+    if json_output:
+        print_json({"source": str(source), "questions": len(result.questions),
+                    "levels": {level.value: count for level, count in result.level_counts.items()},
+                    "question_file": str(result.question_file), "rubric_file": str(result.rubric_file)})
+    else:
+        render_bank.import_summary(result, source=source, out=out)
 
 
 def register(app: typer.Typer) -> None:

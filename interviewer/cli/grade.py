@@ -17,9 +17,10 @@ from interviewer.cli.options import (
     JudgeBaseUrlOption,
     JudgeModelOption,
     JudgeTimeoutOption,
+    OutAliasOption,
+    chosen_output,
     judge_options,
 )
-from interviewer.grading.judge.config import DEFAULT_CONCURRENCY
 
 
 class OutputFormat(str, Enum):
@@ -37,19 +38,20 @@ def grade(
             show_default=False,
         ),
     ],
-    out: Annotated[
+    output: Annotated[
         Optional[Path],
-        typer.Option("--out", "-o", help="Output file. Default: SUBMISSIONS stem + .graded.csv "
-                     "(or .graded.jsonl) beside it.", show_default=False),
+        typer.Option("--output", "-o", metavar="FILE", help="Output file. Default: SUBMISSIONS stem + "
+                     ".graded.csv (or .graded.jsonl) beside it.", show_default=False),
     ] = None,
+    out: OutAliasOption = None,
     output_format: Annotated[
         Optional[OutputFormat],
-        typer.Option("--format", "-f", help="Output format. Default: from the --out extension, else csv.",
+        typer.Option("--format", "-f", help="Output format. Default: from the --output extension, else csv.",
                      case_sensitive=False, show_default=False),
     ] = None,
     grader: GraderOption = GraderChoice.auto,
     bank: BankOption = None,
-    concurrency: ConcurrencyOption = DEFAULT_CONCURRENCY,
+    concurrency: ConcurrencyOption = None,
     workers: Annotated[
         Optional[int],
         typer.Option("--workers", min=1, show_default=False,
@@ -95,7 +97,7 @@ def grade(
     from interviewer.store.db import connect
 
     job = BatchJob(
-        source=submissions, out=out, format=output_format.value if output_format else None,
+        source=submissions, out=chosen_output(output, out), format=output_format.value if output_format else None,
         resume=resume, report=report, mapping=parse_column_mapping(columns or []),
         workers=workers or default_workers(),
     )

@@ -68,18 +68,21 @@ JudgeTimeoutOption = Annotated[
     typer.Option(
         "--judge-timeout",
         min=0.1,
-        help="Seconds to wait for one judge reply before retrying, then falling back (default: 60).",
+        help="Seconds to wait for one judge reply; then the answer is graded by the evidence grader "
+        "(default: 60; 120 for a server on this machine).",
         show_default=False,
     ),
 ]
 
 ConcurrencyOption = Annotated[
-    int,
+    Optional[int],
     typer.Option(
         "--concurrency",
         min=1,
         max=64,
-        help="How many answers the judge grades at once.",
+        help="How many answers the judge grades at once (default: 8; 1 for a server on this machine, "
+        "which generates one reply at a time).",
+        show_default=False,
     ),
 ]
 
@@ -90,3 +93,18 @@ def judge_options(model: Optional[str], base_url: Optional[str], timeout: Option
     from interviewer.grading.judge.config import JudgeOptions
 
     return JudgeOptions(model=model, base_url=base_url, timeout=timeout, concurrency=concurrency)
+
+
+# `-o/--output` names the file a command writes, on every command. `--out`, the older
+# spelling of `grade` and `bank import`, still works but is no longer shown.
+OutAliasOption = Annotated[Optional[Path], typer.Option("--out", hidden=True, show_default=False)]
+
+
+def chosen_output(output: Optional[Path], out_alias: Optional[Path]) -> Optional[Path]:
+    """The value of -o/--output, or of its old spelling --out (both at once must agree)."""
+    if output is not None and out_alias is not None and output != out_alias:
+        from interviewer.errors import InputError
+
+        raise InputError(f"--output {output} and --out {out_alias} disagree: give one of them (--out is "
+                         "the old name of --output)")
+    return output if output is not None else out_alias

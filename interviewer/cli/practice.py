@@ -13,6 +13,7 @@ from interviewer.cli.options import (
     GraderOption,
     JudgeBaseUrlOption,
     JudgeModelOption,
+    JudgeTimeoutOption,
     judge_options,
 )
 from interviewer.errors import InputError
@@ -46,6 +47,7 @@ def practice(
         "--follow-ups/--no-follow-ups", help="Ask one follow-up on the weakest concept after each answer.")] = True,
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
+    judge_timeout: JudgeTimeoutOption = None,
 ) -> None:
     """Practise an interview: answer questions, get each answer graded, and a follow-up on what you missed.
 
@@ -60,7 +62,7 @@ def practice(
     from interviewer.grading.select import build_grader
     from interviewer.paths import database_path
     from interviewer.review import summarize
-    from interviewer.practice.session import NothingDue, PracticeSession, start_session
+    from interviewer.practice.session import NothingDue, PracticeSession, start_session, ungraded_answers
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
@@ -82,10 +84,10 @@ def practice(
                 grader=choice, seed=seed, time_limit=time_limit, due=due, banks=banks,
             )
         except NothingDue as nothing:
-            console.print(f"Nothing to practise: {nothing.message}. Run without --due for a regular session.")
+            screen.show_nothing_due(nothing.message)
             raise typer.Exit(0) from None
 
-    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
+    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))
     ui = TerminalUI(on_screen=lambda: start_warm_up(active))
     runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
                              follow_ups=follow_ups)
@@ -93,7 +95,8 @@ def practice(
     if resume:
         asked = {turn.question_id for turn in transcripts.session_turns(db, session.id, with_grades=False)
                  if turn.kind == "question"}
-        screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))))
+        screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))),
+                          ungraded=len(ungraded_answers(db, session)))
     else:
         screen.show_start(session.id, planned)
     try:

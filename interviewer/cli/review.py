@@ -8,7 +8,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from interviewer.cli.options import GraderChoice, JsonOption, JudgeBaseUrlOption, JudgeModelOption, judge_options
+from interviewer.cli.options import (
+    ConcurrencyOption,
+    GraderChoice,
+    JsonOption,
+    JudgeBaseUrlOption,
+    JudgeModelOption,
+    JudgeTimeoutOption,
+    judge_options,
+)
 from interviewer.errors import InputError
 
 SessionArgument = Annotated[
@@ -42,15 +50,25 @@ def history(
 
 def review(
     session: SessionArgument = "latest",
+    show_all: Annotated[bool, typer.Option(
+        "--all", "-a", help="For a batch run: every answer with its grade, not the summary.")] = False,
+    limit: Annotated[int, typer.Option(
+        "--limit", "-n", min=0, help="For a batch run: how many of the lowest-scored answers the summary lists.")] = 10,
+    pager: Annotated[bool, typer.Option(
+        "--pager/--no-pager", help="Page long output on a terminal ($PAGER, else less).")] = True,
     json_output: JsonOption = False,
 ) -> None:
-    """Show a session's full graded transcript: each question, your answer, its latest grade and the follow-ups.
+    """Show a session: a practice session's graded transcript, a batch run's summary.
 
+    A practice session shows each question, your answer, its latest grade and the follow-ups.
+    A batch run shows its counts, the graders, the mean per question and the lowest-scored
+    answers; --all shows every answer instead. On a terminal the output goes through a pager.
     --json prints every turn with all of its grades (regrading keeps the earlier ones).
     """
     from interviewer.cli import render
-    from interviewer.cli.render.review import show_transcript
-    from interviewer.review import summarize, transcript_json
+    from interviewer.cli.render.pager import paged
+    from interviewer.cli.render.review import show_batch_overview, show_transcript
+    from interviewer.review import batch_overview, summarize, transcript_json
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
@@ -58,8 +76,12 @@ def review(
     record = transcripts.find_session(db, session)
     if json_output:
         render.print_json(transcript_json(db, record))
-    else:
-        show_transcript(summarize(db, record))
+        return
+    with paged(pager):
+        if record.kind == transcripts.BATCH and not show_all:
+            show_batch_overview(batch_overview(db, record, worst=limit))
+        else:
+            show_transcript(summarize(db, record))
 
 
 def stats(json_output: JsonOption = False) -> None:
@@ -88,14 +110,18 @@ def export(
     """Export a session's transcript as Markdown, JSON or CSV."""
     import sys
 
+    from interviewer.cli.render.markdown import transcript_markdown
     from interviewer.cli.render.review import show_exported
-    from interviewer.review import export_session
+    from interviewer.review import export_session, summarize
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
     db = connect()
     record = transcripts.find_session(db, session)
-    text = export_session(db, record, fmt.value)
+    if fmt is ExportFormat.md:
+        text = transcript_markdown(summarize(db, record))
+    else:
+        text = export_session(db, record, fmt.value)
     if output is None:
         sys.stdout.write(text)
         return
@@ -113,8 +139,12 @@ def regrade(
         case_sensitive=False)],
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
+    judge_timeout: JudgeTimeoutOption = None,
+    concurrency: ConcurrencyOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Grade a session's answers again with another grader. New grades are added; the old ones are kept."""
+    from interviewer.cli import render
     from interviewer.cli.render import session as screen
     from interviewer.cli.render.review import show_regraded
     from interviewer.grading.select import build_grader
@@ -124,9 +154,13 @@ def regrade(
 
     db = connect()
     record = transcripts.find_session(db, session)
-    active = build_grader(grader.value, notify=screen.notice, judge=judge_options(judge_model, judge_base_url))
+    active = build_grader(grader.value, notify=render.warn if json_output else screen.notice,
+                          judge=judge_options(judge_model, judge_base_url, judge_timeout, concurrency))
     count = regrade_session(db, record, active)
-    show_regraded(count, active.name, record.id)
+    if json_output:
+        render.print_json({"session_id": record.id, "regraded": count, "grader": active.name})
+    else:
+        show_regraded(count, active.name, record.id)
 
 
 def register(app: typer.Typer) -> None:

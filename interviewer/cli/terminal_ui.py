@@ -92,11 +92,19 @@ class TerminalUI:
         screen.show_grade(asked, grade, reply)
 
     def offer_model_answer(self, asked: Asked) -> bool:
-        try:
-            answer = input("Show the model answer? [y/N] ")
-        except EOFError:
-            return False
-        return answer.strip().lower() in ("y", "yes")
+        # Anything but yes or no is asked again, never taken as "no": it may be more of the
+        # answer, typed after the answer was already finished.
+        while True:
+            try:
+                reply = input(screen.MODEL_ANSWER_PROMPT)
+            except EOFError:
+                return False
+            choice = reply.strip().lower()
+            if choice in ("y", "yes"):
+                return True
+            if choice in ("", "n", "no"):
+                return False
+            screen.show_not_yes_or_no(reply)
 
     def show_model_answer(self, asked: Asked, grade: Grade) -> None:
         screen.show_model_answer(asked)

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from interviewer.bank.models import Concept
+from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.lexical import COVERED_AT, PARTLY_AT, LexicalEvidence
 from interviewer.grading.models import (
     ConceptResult,
@@ -225,7 +227,7 @@ def build_grade(
         feedback=feedback_for(findings, evidence, warnings),
         warnings=warnings,
         needs_review=conflict is not None,
-        follow_up=follow_up_for(findings),
+        follow_up=follow_up_for(findings, evidence),
         grader=grader,
         grader_version=version,
         details=details,
@@ -283,11 +285,11 @@ def feedback_for(
     return Feedback(good=good, missing=missing_text, next_step=next_step)
 
 
-def follow_up_for(findings: Sequence[ConceptFinding]) -> str | None:
+def follow_up_for(findings: Sequence[ConceptFinding], evidence: LexicalEvidence) -> str | None:
     weak = sorted((f for f in findings if f.status is not ConceptStatus.covered), key=lambda f: (f.strength, _importance(f)))
     if not weak:
         return None
     target = weak[0]
-    if target.status is ConceptStatus.partly:
-        return f"You mentioned {target.label}; can you explain it in more detail?"
-    return f"How does {target.label} come into this?"
+    concepts = {match.prepared.concept.label: match.prepared.concept for match in evidence.concepts}
+    concept = concepts.get(target.label) or Concept(label=target.label, description=target.description)
+    return follow_up_question(concept, target.status)

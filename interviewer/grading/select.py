@@ -55,7 +55,7 @@ def _build_judge(*, notify: Notify | None = None, judge: JudgeOptions | None = N
         from interviewer.grading.embedding import EmbeddingGrader
 
         evidence = EmbeddingGrader(fallback=evidence)
-    return JudgeGrader(settings, evidence)
+    return JudgeGrader(settings, evidence, on_stop=notify)
 
 
 def build_grader(choice: str = "auto", *, notify: Notify | None = None, judge: JudgeOptions | None = None) -> Grader:

@@ -9,7 +9,6 @@ resumed: the plan (question ids in order) is kept in the session's settings.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -21,6 +20,7 @@ from typing import Any, ContextManager, Protocol
 from interviewer.bank.loader import Bank
 from interviewer.bank.models import BankQuestion, Concept, Question, Rubric
 from interviewer.errors import InputError, InterviewerError
+from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.models import ConceptStatus, Grade, GradeRequest, Verdict
 from interviewer.grading.protocol import Grader
 from interviewer.practice.scheduling import choose_questions, next_due_time, record_review
@@ -236,63 +236,33 @@ class AnswerComposer:
 # ---------------------------------------------------------------- follow-ups
 
 
+def _contradicted(result: Any) -> str | None:
+    """The answer's own words against this concept, where the grader checks claims."""
+    return getattr(result, "error", None)
+
+
 def weakest_concept(item: BankQuestion, grade: Grade) -> Concept | None:
-    """The concept a follow-up should probe: missing before partly, required and heavy first."""
+    """The concept a follow-up should probe: one the answer contradicts, then missing before
+    partly covered, required and heavy first."""
     results = {result.label: result for result in grade.concepts}
     open_concepts = [
         concept for concept in item.rubric.concepts
-        if concept.label in results and results[concept.label].status is not ConceptStatus.covered
+        if concept.label in results and (results[concept.label].status is not ConceptStatus.covered
+                                         or _contradicted(results[concept.label]))
     ]
     if not open_concepts:
         return None
     return min(open_concepts, key=lambda concept: (
+        not _contradicted(results[concept.label]),
         results[concept.label].status is not ConceptStatus.missing,
         not concept.required, -concept.weight, results[concept.label].strength,
     ))
 
 
-_PLAIN_WORD = re.compile(r"^[A-Z][a-z]+$")
-# Descriptions are written as statements ("The forget gate decides ...") or as advice
-# ("Use early stopping ..."); the follow-up question is phrased to fit either.
-_ADVICE_VERBS = frozenset("""
-    add adjust apply avoid build call check choose clean compare compute convert decide define enable ensure
-    evaluate examine experiment fine-tune first freeze inspect keep log lower measure monitor normalize pad pass
-    plot prefer raise reduce remove report run save scale set split start switch test tokenize track train
-    truncate try tune use validate visualize watch write
-""".split())
-_CONNECTIVES = frozenset("after at because before by during for if in inside once since together unlike when while with without".split())
-
-
-def _lower_first(sentence: str) -> str:
-    """'Its ecosystem ...' -> 'its ecosystem ...', but 'PyTorch builds ...' stays as is."""
-    first, _, rest = sentence.partition(" ")
-    if _PLAIN_WORD.match(first):
-        first = first.lower()
-    return f"{first} {rest}".strip()
-
-
-def _label_in_sentence(label: str) -> str:
-    """'Chain Rule' -> 'chain rule', 'Fast iteration' -> 'fast iteration'; 'TensorFlow Lite' stays."""
-    words = label.split()
-    if all(word[:1].isupper() for word in words if word[:1].isalpha()):
-        return " ".join(word.lower() if _PLAIN_WORD.match(word) else word for word in words)
-    return _lower_first(label)
-
-
-def follow_up_prompt(concept: Concept, status: ConceptStatus) -> str:
-    """An interviewer's question on a concept the answer missed or only touched."""
-    label = _label_in_sentence(concept.label)
-    opening = (f"You only touched on {label}." if status is ConceptStatus.partly
-               else f"You didn't mention {label}.")
-    description = concept.description.strip().rstrip(".")
-    first_word = description.split(" ", 1)[0].strip(",:;").lower()
-    if not description:
-        return f"{opening} What can you tell me about it, and why does it matter here?"
-    if first_word in _ADVICE_VERBS:
-        return f"{opening} Why would you {_lower_first(description)}?"
-    if first_word in _CONNECTIVES:
-        return f"{opening} Can you explain this point: {_lower_first(description)}?"
-    return f"{opening} Can you explain why {_lower_first(description)}?"
+def follow_up_prompt(concept: Concept, status: ConceptStatus, said: str | None = None) -> str:
+    """An interviewer's question on a concept the answer missed, only touched, or contradicted
+    (`said`: the answer's words against it): the rubric's own follow-up when it has one."""
+    return follow_up_question(concept, status, said)
 
 
 def follow_up_item(item: BankQuestion, concept: Concept, prompt: str) -> BankQuestion:
@@ -305,8 +275,8 @@ def follow_up_item(item: BankQuestion, concept: Concept, prompt: str) -> BankQue
     return BankQuestion(question=question, rubric=rubric)
 
 
-# Graders whose follow-up is a template: the question built here from the concept's
-# description reads better. A judge's own follow-up question is used as it is.
+# Graders whose follow-up is a template: the question built here (the rubric's own, or one
+# about the concept the answer contradicts) fits better. A judge's own question is used as it is.
 TEMPLATE_FOLLOW_UP_GRADERS = ("offline", "embedding")
 
 
@@ -324,7 +294,8 @@ def plan_follow_up(item: BankQuestion, grade: Grade) -> tuple[str, Concept] | No
     concept = weakest_concept(item, grade)
     if concept is None:
         return None
-    return follow_up_prompt(concept, results[concept.label].status), concept
+    result = results[concept.label]
+    return follow_up_prompt(concept, result.status, _contradicted(result)), concept
 
 
 # ---------------------------------------------------------------- the session
@@ -405,6 +376,29 @@ def remaining_plan(
     return remaining, unknown
 
 
+def ungraded_answers(
+    db: sqlite3.Connection, session: transcripts.SessionRecord, *, time_limit: float | None = None
+) -> list[tuple[Asked, transcripts.TurnRecord]]:
+    """Answers stored but never graded (the session stopped while grading), in the order given,
+    each as it was asked: from the question and rubric stored with the turn."""
+    turns = transcripts.session_turns(db, session.id)
+    plan = session.settings.get("plan", [])
+    numbers: dict[int, int] = {}
+    found = []
+    for turn in turns:
+        if turn.kind == "follow_up":
+            number = numbers.get(turn.parent_turn_id or -1, 0)
+        else:
+            number = plan.index(turn.question_id) + 1 if turn.question_id in plan else len(numbers) + 1
+            numbers[turn.id] = number
+        if turn.status != "answered" or turn.answer is None or turn.grades or not turn.rubric:
+            continue
+        item = BankQuestion(question=Question.model_validate(turn.question), rubric=Rubric.model_validate(turn.rubric))
+        found.append((Asked(item=item, number=number, total=len(plan), kind=turn.kind,
+                            parent_turn_id=turn.parent_turn_id, time_limit=time_limit), turn))
+    return found
+
+
 @dataclass
 class RunResult:
     session_id: str
@@ -444,6 +438,14 @@ class PracticeSession:
             self.ui.notice(f"question '{question_id}' is no longer in the bank: left out")
         total = len(self.session.settings.get("plan", []))
         result = RunResult(session_id=self.session.id, finished=False, quit=False)
+        for asked, turn in ungraded_answers(self.db, self.session, time_limit=self.time_limit):
+            what = "follow-up answer" if asked.is_follow_up else "answer"
+            self.ui.notice(f"Grading your {what} to question {asked.number}, saved but not graded when the "
+                           "session stopped.")
+            reply = Reply(action=Action.answered, text=turn.answer or "", seconds=turn.seconds or 0.0)
+            if self._after_answer(asked, turn.id, reply, result).action is Action.quit:
+                result.quit = True
+                return result
         for number, item in remaining:
             reply = self._turn(Asked(item=item, number=number, total=total, time_limit=self.time_limit), result)
             if reply.action is Action.quit:
@@ -486,6 +488,10 @@ class PracticeSession:
             if not asked.is_follow_up:
                 record_review(self.db, asked.question.id, None)
             return reply
+        return self._after_answer(asked, turn_id, reply, result)
+
+    def _after_answer(self, asked: Asked, turn_id: int, reply: Reply, result: RunResult) -> Reply:
+        """Grade a stored answer, show the grade, offer the model answer, ask the follow-up."""
         grade = self._grade(asked, reply)
         if grade is None:
             return reply

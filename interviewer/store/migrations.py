@@ -118,8 +118,31 @@ def m003_drafts(db: sqlite3.Connection) -> None:
     )
 
 
+def m005_judge_weights(db: sqlite3.Connection) -> None:
+    run_script(db,
+        """
+        -- The judge's blend weight as `interviewer evaluate --save-weight` measured it, per judge
+        -- model, prompt version and bank: grading with that judge on that bank uses it.
+        CREATE TABLE judge_weights (
+            model TEXT NOT NULL,
+            prompt_version TEXT NOT NULL,
+            bank TEXT NOT NULL,
+            weight REAL NOT NULL,
+            n INTEGER NOT NULL,
+            judge_pearson REAL,
+            evidence_pearson REAL,
+            blend_pearson REAL,
+            source TEXT NOT NULL,
+            measured_at TEXT NOT NULL,
+            PRIMARY KEY (model, prompt_version, bank)
+        );
+        """
+    )
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_initial", m001_initial),
     ("002_snapshots_and_cards", m002_snapshots_and_cards),
     ("003_drafts", m003_drafts),
+    ("005_judge_weights", m005_judge_weights),
 ]

@@ -8,19 +8,21 @@ import sys
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
+
+from interviewer.cli.render.literal import literal
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
 def error(message: str) -> None:
-    # Messages quote files and YAML ("[a, b]"): escaped, so rich never reads them as markup.
-    err_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    # Messages quote files, ids and answers: shown literally (never markup, no raw control characters).
+    err_console.print(Text.assemble(("error:", "bold red"), " ", literal(message)), soft_wrap=True)
 
 
 def warn(message: str) -> None:
-    err_console.print(f"[yellow]note:[/] {escape(message)}", soft_wrap=True)
+    err_console.print(Text.assemble(("note:", "yellow"), " ", literal(message)), soft_wrap=True)
 
 
 def print_json(data: Any) -> None:

@@ -16,14 +16,15 @@ from rich.text import Text
 from interviewer.bank.markdown_import import ImportResult
 from interviewer.bank.models import BankQuestion, Level
 from interviewer.cli.render import console, err_console, error
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.errors import BankError
 
 LEVEL_STYLES = {Level.beginner: "green", Level.intermediate: "yellow", Level.advanced: "magenta"}
 
 
-def shorten(text: str, width: int = 72) -> str:
+def shorten(text: str, width: int = 72) -> Text:
     flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+    return field(flat if len(flat) <= width else flat[: width - 1].rstrip() + "…")
 
 
 def _level(level: Level) -> Text:
@@ -41,7 +42,8 @@ def question_table(items: Sequence[BankQuestion], *, total: int) -> None:
     table.add_column("prompt", overflow="fold")
     for item in items:
         question = item.question
-        table.add_row(question.id, _level(question.level), ", ".join(question.topics), shorten(question.prompt))
+        table.add_row(field(question.id), _level(question.level), field(", ".join(question.topics)),
+                      shorten(question.prompt))
     console.print(table)
     shown = f"{len(items)} of {total} questions" if len(items) != total else f"{total} questions"
     console.print(f"[dim]{shown} · `interviewer bank show ID` shows one with its rubric[/]")
@@ -49,16 +51,16 @@ def question_table(items: Sequence[BankQuestion], *, total: int) -> None:
 
 def question_detail(item: BankQuestion) -> None:
     question, rubric = item.question, item.rubric
-    meta = Text.assemble(_level(question.level), "  ", (", ".join(question.topics), "dim"))
+    meta = Text.assemble(_level(question.level), "  ", field(", ".join(question.topics), "dim"))
     if question.source:
-        meta.append(f"  · {question.source}", style="dim")
-    head = [Text(question.prompt, style="bold"), meta]
+        meta.append(f"  · {visible(question.source, multiline=False)}", style="dim")
+    head = [literal(question.prompt, style="bold"), meta]
     if question.hint:
-        head.append(Text.assemble(("hint: ", "italic yellow"), question.hint))
-    console.print(Panel(Group(*head), title=f"[cyan]{question.id}[/]", title_align="left"))
+        head.append(Text.assemble(("hint: ", "italic yellow"), literal(question.hint)))
+    console.print(Panel(Group(*head), title=field(question.id, "cyan"), title_align="left"))
 
     console.print(Rule("Reference answer", align="left", style="dim"))
-    console.print(Markdown(question.reference_answer))
+    console.print(Markdown(visible(question.reference_answer)))
 
     console.print(Rule("Rubric", align="left", style="dim"))
     concepts = Table(show_edge=False, pad_edge=False, header_style="bold")
@@ -67,21 +69,24 @@ def question_detail(item: BankQuestion) -> None:
     concepts.add_column("required")
     concepts.add_column("aliases", style="dim", overflow="fold")
     for concept in rubric.concepts:
-        label = Text(concept.label, style="bold")
+        label = field(concept.label, style="bold")
         if concept.description:
-            label.append(f"\n{concept.description}", style="dim")
+            label.append(f"\n{visible(concept.description)}", style="dim")
+        if concept.follow_up:
+            label.append(f"\nfollow-up: {visible(concept.follow_up)}", style="italic")
         concepts.add_row(
-            label, f"{concept.weight:g}", "yes" if concept.required else "", ", ".join(concept.aliases)
+            label, f"{concept.weight:g}", "yes" if concept.required else "", field(", ".join(concept.aliases))
         )
     console.print(concepts)
     if rubric.misconceptions:
         console.print(Text("Misconceptions", style="bold"))
         for misconception in rubric.misconceptions:
-            line = Text.assemble(("✗ ", "red"), misconception.statement)
+            line = Text.assemble(("✗ ", "red"), literal(misconception.statement))
             if misconception.explanation:
-                line.append(f"\n  {misconception.explanation}", style="dim")
+                line.append(f"\n  {visible(misconception.explanation)}", style="dim")
             if misconception.aliases:
-                line.append(f"\n  also said as: {', '.join(misconception.aliases)}", style="dim")
+                line.append(f"\n  also said as: {visible(', '.join(misconception.aliases), multiline=False)}",
+                            style="dim")
             console.print(line)
 
 
@@ -103,15 +108,16 @@ def validation_summary(summary: dict[str, Any]) -> None:
 
 def import_summary(result: ImportResult, *, source: Path, out: Path) -> None:
     levels = ", ".join(f"{count} {level.value}" for level, count in result.level_counts.items())
-    console.print(
+    name, question_file, rubric_file, folder = (
+        visible(value, multiline=False) for value in (source.name, result.question_file, result.rubric_file, out))
+    console.print(Text(
         f"Imported {len(result.questions)} question{'s' if len(result.questions) != 1 else ''} "
-        f"from {source.name} ({levels}):\n"
-        f"  questions        {result.question_file}\n"
-        f"  rubric skeleton  {result.rubric_file}\n"
+        f"from {name} ({levels}):\n"
+        f"  questions        {question_file}\n"
+        f"  rubric skeleton  {rubric_file}\n"
         "Next: review the rubric (aliases, weights, required concepts), then check the bank with\n"
-        f"  interviewer bank validate {out}\n"
-        f"and use it with --bank {out} (e.g. interviewer bank list --bank {out}) "
-        "or add it to INTERVIEWER_BANKS.",
-        markup=False,
+        f"  interviewer bank validate {folder}\n"
+        f"and use it with --bank {folder} (e.g. interviewer bank list --bank {folder}) "
+        "or add it to INTERVIEWER_BANKS."),
         soft_wrap=True,  # paths and commands stay whole, ready to copy
     )

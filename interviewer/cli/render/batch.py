@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console, err_console
+from interviewer.cli.render.literal import field, literal, visible
 
 if TYPE_CHECKING:
     from interviewer.batch.summary import BatchSummary, ScoreStats
@@ -77,7 +78,7 @@ def _stats_table(title: str, key: str, stats: dict[str, ScoreStats], limit: int 
     table.add_column("median", justify="right")
     items = sorted(stats.items())
     for name, s in items[:limit] if limit else items:
-        table.add_row(name or "(none)", str(s.count), f"{s.mean:.1f}", f"{s.median:.1f}")
+        table.add_row(field(name) if name else "(none)", str(s.count), f"{s.mean:.1f}", f"{s.median:.1f}")
     return table
 
 
@@ -101,7 +102,7 @@ def summary(result: BatchSummary) -> None:
                   f"{usage.completion_tokens:,} completion)")
     if result.overall.count:
         out.print(f"score: mean {result.overall.mean:.1f}, median {result.overall.median:.1f}  "
-                  f"(grader: {result.grader})")
+                  f"(grader: {visible(result.grader, multiline=False)})", markup=False)
         out.print()
         histogram = Table(title="score histogram", title_justify="left", show_edge=False, show_header=False)
         histogram.add_column(justify="right")
@@ -128,7 +129,7 @@ def summary(result: BatchSummary) -> None:
         for column in ("id", "candidate", "question", "score"):
             table.add_column(column, justify="right" if column == "score" else "left")
         for row in result.review[:TABLE_ROWS]:
-            table.add_row(str(row["id"]), row["candidate"], row["question_id"], f"{row['score']:.1f}")
+            table.add_row(field(row["id"]), field(row["candidate"]), field(row["question_id"]), f"{row['score']:.1f}")
         out.print(table)
         out.print()
     if result.error_rows:
@@ -136,9 +137,9 @@ def summary(result: BatchSummary) -> None:
         table.add_column("id")
         table.add_column("error", style="red")
         for row in result.error_rows[:TABLE_ROWS]:
-            table.add_row(str(row["id"]), row["error"])
+            table.add_row(field(row["id"]), literal(row["error"]))
         out.print(table)
         out.print()
-    out.print(f"wrote {result.output}", soft_wrap=True)
+    out.print(Text(f"wrote {visible(result.output, multiline=False)}"), soft_wrap=True)
     if result.report:
-        out.print(f"report {result.report}", soft_wrap=True)
+        out.print(Text(f"report {visible(result.report, multiline=False)}"), soft_wrap=True)

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.grading.models import ConceptStatus, Grade, Verdict
 
 VERDICT_STYLES = {
@@ -62,13 +63,13 @@ def concepts_table(grade: Grade) -> Table:
     table.add_column(ratio=1)
     for result in grade.concepts:
         mark, style = STATUS_MARKS[result.status]
-        label = Text(result.label, style="bold" if result.required else "")
+        label = field(result.label, style="bold" if result.required else "")
         if result.required:
             label.append(" (required)", style="dim")
         if result.error:  # the answer says something false about it: its own words, in red
-            label.append(f'  wrong: says "{_quote(result.error)}"', style="bold red")
+            label.append(f'  wrong: says "{visible(_quote(result.error), multiline=False)}"', style="bold red")
         elif result.evidence and result.status is not ConceptStatus.missing:
-            label.append(f'  "{_quote(result.evidence)}"', style="italic cyan")
+            label.append(f'  "{visible(_quote(result.evidence), multiline=False)}"', style="italic cyan")
         elif result.status is ConceptStatus.missing:
             label.append("  missed", style="dim red")
         table.add_row(Text(mark, style=style), label)
@@ -93,17 +94,17 @@ def grade_body(grade: Grade, *, seconds: float | None = None) -> list[Renderable
     for name, value in (("Good", grade.feedback.good), ("Missing", grade.feedback.missing),
                         ("Next", grade.feedback.next_step)):
         if value:
-            feedback.add_row(f"{name}:", value)
+            feedback.add_row(f"{name}:", literal(value))
     parts.append(feedback)
     for warning in grade.warnings:
-        parts.append(Text(f"⚠ {warning.message}", style="yellow"))
+        parts.append(Text.assemble("⚠ ", literal(warning.message), style="yellow"))
     if grade.needs_review:
         parts.append(Text("This grade is uncertain: worth a human look.", style="yellow"))
     return parts
 
 
 def grade_panel(grade: Grade, *, title: str | None = None, seconds: float | None = None) -> Panel:
-    subtitle = f"{grade.grader} {grade.grader_version}"
+    subtitle = field(f"{grade.grader} {grade.grader_version}")
     return Panel(
         Group(*grade_body(grade, seconds=seconds)),
         title=title or "Grade",

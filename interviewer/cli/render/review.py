@@ -11,9 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
-from interviewer.review import ScoreSeries, SessionReport, Stats
-from interviewer.store.transcripts import SessionSummary, TurnRecord
+from interviewer.review import BatchOverview, ScoreSeries, SessionReport, Stats
+from interviewer.store.transcripts import SessionRecord, SessionSummary, TurnRecord
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -66,7 +67,7 @@ def show_history(summaries: Sequence[SessionSummary]) -> None:
             about = session.source.rsplit("/", 1)[-1]
         answered = f"{item.answered}/{item.planned}" if item.planned else str(item.answered)
         status = Text("finished", style="green") if session.finished else Text("unfinished", style="yellow")
-        table.add_row(session.id[:8], local_time(session.started_at), session.kind, about, answered,
+        table.add_row(session.id[:8], local_time(session.started_at), session.kind, field(about), answered,
                       _mean_text(item.mean_score), status)
     console.print(table)
 
@@ -75,17 +76,18 @@ def _turn_block(turn: TurnRecord, title: str, style: str) -> None:
     question = turn.question
     subtitle = None
     if turn.kind != "follow_up":
-        subtitle = " · ".join(part for part in (question.get("level"), ", ".join(question.get("topics", []))) if part)
-    header = Text(turn.prompt, style="bold" if turn.kind != "follow_up" else "")
+        subtitle = field(" · ".join(part for part in (question.get("level"), ", ".join(question.get("topics", [])))
+                                    if part))
+    header = literal(turn.prompt, style="bold" if turn.kind != "follow_up" else "")
     if turn.candidate:
-        header.append(f"\nCandidate: {turn.candidate}", style="dim")
+        header.append(f"\nCandidate: {visible(turn.candidate, multiline=False)}", style="dim")
     console.print(Panel(header, title=title, title_align="left", subtitle=subtitle, subtitle_align="right",
                         border_style=style))
     if turn.status != "answered":
         console.print(Text("  (skipped)", style="dim"))
         return
     console.print(Text("Answer:", style="bold"))
-    console.print(Text(turn.answer or "", style="italic"), soft_wrap=False)
+    console.print(literal(turn.answer or "", style="italic"), soft_wrap=False)
     grade = turn.latest_grade
     if grade is None:
         console.print(Text("  (not graded: `interviewer regrade` grades it)", style="yellow"))
@@ -94,18 +96,21 @@ def _turn_block(turn: TurnRecord, title: str, style: str) -> None:
     console.print(grade_panel(grade.grade, title=f"Grade{extra}", seconds=turn.seconds))
 
 
-def show_transcript(report: SessionReport) -> None:
-    session = report.session
+def _session_head(session: SessionRecord) -> Text:
     status = "finished" if session.finished else "unfinished"
     head = Text.assemble((f"Session {session.id}", "bold"), f"  {session.kind} · {status} · started "
                          f"{local_time(session.started_at)}")
     if session.level:
-        head.append(f" · level {session.level}")
+        head.append(f" · level {visible(session.level, multiline=False)}")
     if session.grader:
-        head.append(f" · grader {session.grader}")
+        head.append(f" · grader {visible(session.grader, multiline=False)}")
     if session.source:
-        head.append(f" · source {session.source}")
-    console.print(head)
+        head.append(f" · source {visible(session.source, multiline=False)}")
+    return head
+
+
+def show_transcript(report: SessionReport) -> None:
+    console.print(_session_head(report.session))
     if not report.rows:
         console.print("No answers in this session yet.")
     for row in report.rows:
@@ -117,6 +122,55 @@ def show_transcript(report: SessionReport) -> None:
                                     f"{report.answered} answered"))
 
 
+def _excerpt(text: str, width: int = 70) -> Text:
+    flat = " ".join(text.split())
+    return field(flat if len(flat) <= width else flat[: width - 1] + "…")
+
+
+def show_batch_overview(overview: BatchOverview) -> None:
+    """A batch run at a glance: counts, graders, per-question means, the lowest-scored answers."""
+    session = overview.session
+    console.print(_session_head(session))
+    if not overview.answers:
+        console.print("No answers in this batch run.")
+        return
+    head = Text.assemble((f"{overview.answers:,} answer{'s' * (overview.answers != 1)}", "bold"),
+                         f": {overview.graded:,} graded")
+    if overview.graded < overview.answers:
+        head.append(f", {overview.answers - overview.graded:,} not graded", style="yellow")
+    if overview.needs_review:
+        head.append(f", {overview.needs_review:,} need{'s' * (overview.needs_review == 1)} review", style="yellow")
+    if overview.mean_score is not None:
+        head.append(" · mean ")
+        head.append_text(_mean_text(overview.mean_score))
+        head.append("/100")
+    console.print(head)
+    if overview.graders:
+        console.print(Text.assemble("graded by: ", field(", ".join(
+            f"{name} {count:,}" for name, count in overview.graders.items()))))
+    if overview.per_question:
+        table = Table(title="Per question (lowest mean first)", title_justify="left")
+        table.add_column("Question", overflow="fold")
+        table.add_column("Answers", justify="right")
+        table.add_column("Mean", justify="right")
+        for item in overview.per_question:
+            table.add_row(field(item.question_id), f"{item.answers:,}", _mean_text(item.mean_score))
+        console.print(table)
+    if overview.worst:
+        table = Table(title=f"Lowest scores ({len(overview.worst)} of {overview.graded:,})", title_justify="left")
+        table.add_column("Row", justify="right", no_wrap=True)
+        table.add_column("Candidate", overflow="fold")
+        table.add_column("Question", overflow="fold")
+        table.add_column("Score", justify="right", no_wrap=True)
+        table.add_column("Answer", ratio=1)
+        for item in overview.worst:
+            table.add_row(str(item.row), field(item.candidate or ""), field(item.question_id),
+                          _mean_text(item.score), _excerpt(item.answer))
+        console.print(table)
+    console.print(Text(f"`interviewer review {session.id[:8]} --all` shows every answer with its grade "
+                       "(-n N lists N lowest here); --json gives them all as data.", style="dim"))
+
+
 def _series_table(title: str, column: str, series: Sequence[ScoreSeries]) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(column)
@@ -125,7 +179,7 @@ def _series_table(title: str, column: str, series: Sequence[ScoreSeries]) -> Tab
     table.add_column("First → latest", justify="right")
     table.add_column("Per session")
     for item in series:
-        table.add_row(item.name, str(item.answered), _mean_text(item.mean_score),
+        table.add_row(field(item.name), str(item.answered), _mean_text(item.mean_score),
                       f"{item.first:.0f} → {item.latest:.0f}", sparkline(item.per_session[-30:]))
     return table
 
@@ -157,7 +211,7 @@ def show_stats(stats: Stats, *, sessions_shown: int = 15) -> None:
         table.add_column("Question")
         table.add_column("Missed", justify="right")
         for item in stats.weakest_concepts:
-            table.add_row(item.label, item.question_id, f"{item.missed} of {item.asked}")
+            table.add_row(field(item.label), field(item.question_id), f"{item.missed} of {item.asked}")
         console.print(table)
 
 
@@ -167,5 +221,5 @@ def show_regraded(count: int, grader: str, session_id: str) -> None:
 
 
 def show_exported(path: str, fmt: str, turns: int) -> None:
-    console.print(f"Wrote {fmt} transcript ({turns} turns) to {path}.")
+    console.print(Text(f"Wrote {fmt} transcript ({turns} turns) to {visible(path, multiline=False)}."), soft_wrap=True)
 

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
 from interviewer.grading.models import Grade
 from interviewer.review import SessionReport
@@ -20,21 +21,29 @@ INSTRUCTIONS = (
     "Type your answer (several lines are fine). Finish with two empty lines or a line /done.  "
     "Commands: /hint  /skip  /quit"
 )
+MODEL_ANSWER_PROMPT = "Show the model answer? [y/N] "
 FOLLOW_UP_INSTRUCTIONS = "Answer the follow-up (finish as before), or press Enter on an empty line to skip it."
 
 
-def show_start(session_id: str, planned: int, resumed: int = 0) -> None:
-    if resumed:
-        console.print(f"[bold]Resuming session {session_id[:8]}[/]: {resumed} of {planned} questions left.")
+def show_start(session_id: str, planned: int, resumed: int | None = None, ungraded: int = 0) -> None:
+    if resumed is not None:
+        left = f"{resumed} of {planned} questions left"
+        if ungraded:
+            left = f"{_count(ungraded, 'answer')} to grade, {left}"
+        console.print(f"[bold]Resuming session {session_id[:8]}[/]: {left}.")
     else:
         console.print(f"[bold]Practice session {session_id[:8]}[/]: {planned} question{'s' * (planned != 1)}.")
+
+
+def show_nothing_due(message: str) -> None:
+    console.print(Text(f"Nothing to practise: {message}. Run without --due for a regular session."))
 
 
 def show_question(asked: Asked) -> None:
     question = asked.question
     if asked.is_follow_up:
         console.print(Panel(
-            Text(question.prompt), title=f"Follow-up on question {asked.number}", title_align="left",
+            literal(question.prompt), title=f"Follow-up on question {asked.number}", title_align="left",
             border_style="magenta",
         ))
         console.print(Text(FOLLOW_UP_INSTRUCTIONS, style="dim"))
@@ -42,9 +51,9 @@ def show_question(asked: Asked) -> None:
         topics = ", ".join(question.topics) or "general"
         console.print()
         console.print(Panel(
-            Text(question.prompt, style="bold"),
+            literal(question.prompt, style="bold"),
             title=f"Question {asked.number} of {asked.total}", title_align="left",
-            subtitle=f"{question.level.value} · {topics}", subtitle_align="right", border_style="cyan",
+            subtitle=field(f"{question.level.value} · {topics}"), subtitle_align="right", border_style="cyan",
         ))
         console.print(Text(INSTRUCTIONS, style="dim"))
     if asked.time_limit:
@@ -59,7 +68,7 @@ def show_question(asked: Asked) -> None:
 
 def _show_lines(text: str) -> None:
     for line in text.split("\n"):
-        console.print(Text.assemble(("│ ", "dim"), line))
+        console.print(Text.assemble(("│ ", "dim"), visible(line)))
 
 
 def show_restored(text: str) -> None:
@@ -72,7 +81,7 @@ def line_prompt(remaining: float | None) -> str:
 
 
 def show_hint(text: str) -> None:
-    console.print(Text.assemble(("Hint: ", "bold yellow"), text))
+    console.print(Text.assemble(("Hint: ", "bold yellow"), literal(text)))
 
 
 def show_time_up() -> None:
@@ -90,18 +99,42 @@ def show_grade(asked: Asked, grade: Grade, reply: Reply) -> None:
     console.print(grade_panel(grade, title=title, seconds=reply.seconds))
 
 
+def show_not_yes_or_no(reply: str) -> None:
+    console.print(Text.assemble(
+        ("Please type y or n. ", "bold yellow"), "Your answer was already finished, so ",
+        (f'"{visible(reply.strip(), multiline=False)}"', "italic"), " is not part of it.", style="yellow"))
+
+
 def show_model_answer(asked: Asked) -> None:
     if asked.is_follow_up:
-        body = Text(asked.question.reference_answer)
+        body = literal(asked.question.reference_answer)
         title = "What a strong answer says"
     else:
-        body = Markdown(asked.question.reference_answer)
+        body = Markdown(visible(asked.question.reference_answer))
         title = "Model answer"
     console.print(Panel(body, title=title, title_align="left", border_style="blue"))
 
 
 def notice(message: str) -> None:
-    console.print(Text(message, style="dim"))
+    console.print(literal(message, style="dim"))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
+def _resume_hint(report: SessionReport, interrupted: bool) -> str:
+    """What `practice --resume` will do for this session, and only what it will do."""
+    why = "Interrupted" if interrupted else "Stopped"
+    left, ungraded = report.remaining, report.ungraded
+    if not left and not ungraded:
+        return f"{why} after the last question; every answer is graded."
+    parts = [_count(left, "question") + " left"] if left else []
+    if ungraded:
+        parts.append(f"{_count(ungraded, 'answer')} saved but not graded yet")
+    does = " and ".join(
+        (["grades " + ("it" if ungraded == 1 else "them")] if ungraded else []) + (["asks the rest"] if left else []))
+    return f"{why} with {' and '.join(parts)}: `interviewer practice --resume` {does}."
 
 
 def show_summary(report: SessionReport, database: Path, *, interrupted: bool = False) -> None:
@@ -118,7 +151,7 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
         grade = row.turn.latest_grade
         follow = next((f.latest_grade for f in row.follow_ups if f.latest_grade), None)
         table.add_row(
-            str(row.number), row.turn.question_id,
+            str(row.number), field(row.turn.question_id),
             score_bar(grade.score, width=10) if grade else Text("skipped" if row.turn.status == "skipped" else "-"),
             Text(grade.verdict, style=verdict_style(grade.verdict)) if grade else "",
             f"{follow.score:.0f}" if follow else "-",
@@ -131,13 +164,10 @@ def show_summary(report: SessionReport, database: Path, *, interrupted: bool = F
                                    f"{report.answered} answered"))
     strongest, weakest = report.strongest_topic, report.weakest_topic
     if strongest and weakest and strongest[1] > weakest[1]:
-        lines.append(Text.assemble(("Strongest topic: ", "bold"), f"{strongest[0]} ({strongest[1]:.0f})"))
-        lines.append(Text.assemble(("Weakest topic: ", "bold"), f"{weakest[0]} ({weakest[1]:.0f})"))
+        lines.append(Text.assemble(("Strongest topic: ", "bold"), field(strongest[0]), f" ({strongest[1]:.0f})"))
+        lines.append(Text.assemble(("Weakest topic: ", "bold"), field(weakest[0]), f" ({weakest[1]:.0f})"))
     if not session.finished:
-        left = report.remaining
-        why = "Interrupted" if interrupted else "Stopped"
-        lines.append(Text(f"{why} with {left} question{'s' * (left != 1)} left: continue with "
-                          "`interviewer practice --resume`.", style="yellow"))
-    lines.append(Text(f"Transcript saved in {database}; see it with `interviewer review latest` "
+        lines.append(Text(_resume_hint(report, interrupted), style="yellow"))
+    lines.append(Text(f"Transcript saved in {visible(database, multiline=False)}; see it with `interviewer review latest` "
                       f"(or `interviewer review {session.id[:8]}`).", style="dim"))
     console.print(Group(*lines))

@@ -5,12 +5,14 @@ The `openai` package is imported only when the first call is made, so the CLI st
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, TypeVar
 
 from interviewer.grading.judge.config import JudgeSettings
@@ -24,20 +26,39 @@ T = TypeVar("T")
 MODES = ("json_schema", "json_object_schema", "json_object", "text")
 
 
+class FailureKind(str, Enum):
+    """Why the judge gave no usable reply; each kind is reported apart (rows, summaries, evaluate)."""
+
+    timeout = "timeout"  # no reply within --judge-timeout
+    server_error = "server_error"  # HTTP 5xx
+    unparseable = "unparseable"  # a reply that is not the JSON asked for, or outside the schema
+    unreachable = "unreachable"  # nothing listening, connection refused or reset
+    auth = "auth"  # HTTP 401/403: the key
+    unknown_model = "unknown_model"  # HTTP 404, or a server serving no model
+    rate_limited = "rate_limited"  # HTTP 429 with a wait too long to honour
+    client_error = "client_error"  # any other HTTP 4xx
+
+
+# Kinds that retrying cannot mend: every later call would fail the same way.
+LASTING = frozenset({FailureKind.auth, FailureKind.unknown_model})
+
+
 class JudgeCallError(Exception):
     """The judge could not give a usable reply. `reason` is fit to show the user."""
 
-    def __init__(self, reason: str, *, retryable: bool, retry_after: float | None = None, attempts: int = 1,
-                 lasting: bool = False, unreachable: bool = False) -> None:
+    def __init__(self, reason: str, *, kind: FailureKind, retryable: bool, retry_after: float | None = None,
+                 attempts: int = 1) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
         self.retryable = retryable
-        # lasting: every later call would fail the same way (a bad key, an unknown model).
-        self.lasting = lasting
-        self.unreachable = unreachable
         self.retry_after = retry_after
         self.attempts = attempts
         self.usage: dict[str, int] = {}
+
+    @property
+    def lasting(self) -> bool:
+        return self.kind in LASTING
 
 
 @dataclass
@@ -83,6 +104,8 @@ class JudgeClient:
         self._lock = threading.Lock()
         self._sdk: Any = None
         self._mode_index = 0
+        self._mode_settled = False
+        self._probe_lock = threading.Lock()
         self._model = settings.model
 
     @property
@@ -115,16 +138,21 @@ class JudgeClient:
         models = self._guarded(lambda: list(self._client().models.list()))
         if not models:
             raise JudgeCallError(
-                f"{self.settings.display_url} serves no model: set INTERVIEWER_JUDGE_MODEL", retryable=False,
-                lasting=True,
+                f"{self.settings.display_url} serves no model: set INTERVIEWER_JUDGE_MODEL",
+                kind=FailureKind.unknown_model, retryable=False,
             )
         with self._lock:
             self._model = self._model or str(models[0].id)
         return self._model
 
     def ask(self, messages: list[dict[str, str]], schema: dict[str, Any],
-            parse: Callable[[str | None, bool], T]) -> Completion:
-        """Send the messages and parse the reply, retrying what may pass on a second try."""
+            parse: Callable[[str | None, bool], T], *,
+            give_up: Callable[[], bool] | None = None) -> Completion:
+        """Send the messages and parse the reply, retrying what may pass on a second try.
+
+        `give_up` is asked before each retry: once the judge has been switched off (other answers
+        kept failing), this one stops retrying too.
+        """
         usage: dict[str, int] = {}
         attempts = 0
         while True:
@@ -135,20 +163,40 @@ class JudgeClient:
                 try:
                     value = parse(content, truncated)
                 except JudgeReplyError as exc:
-                    raise JudgeCallError(f"reply unusable: {exc}", retryable=True) from None
+                    raise JudgeCallError(f"reply unusable: {exc}", kind=FailureKind.unparseable,
+                                         retryable=True) from None
                 return Completion(value=value, mode=mode, attempts=attempts, usage=usage)
             except JudgeCallError as exc:
                 exc.attempts, exc.usage = attempts, usage
-                if not exc.retryable or attempts > self.settings.retries:
+                if not exc.retryable or attempts > self.settings.retries or (give_up is not None and give_up()):
                     raise
                 if exc.retry_after is not None and exc.retry_after > self.settings.max_retry_after:
                     exc.reason += f"; the server asks to wait {exc.retry_after:.0f} s"
+                    exc.kind = FailureKind.rate_limited
                     raise
                 backoff = min(self.settings.max_backoff, self.settings.backoff * 2 ** (attempts - 1))
                 self._sleep(exc.retry_after if exc.retry_after is not None else backoff)
 
     def _complete(self, model: str, messages: list[dict[str, str]], schema: dict[str, Any],
                   usage: dict[str, int]) -> tuple[str | None, bool, str]:
+        # Until the server has accepted a response mode, one request at a time finds it: eight
+        # workers probing at once would each pay for the rejection (an HTTP 500 on some servers).
+        with self._probe_lock if not self._mode_settled else _NO_LOCK:
+            try:
+                response, mode = self._complete_in_some_mode(model, messages, schema)
+            finally:
+                # Any outcome other than a rejected mode (a reply, a timeout, an error) settles it.
+                self._mode_settled = True
+        _add_usage(usage, getattr(response, "usage", None))
+        if not getattr(response, "choices", None):
+            raise JudgeCallError("reply unusable: no choices in the reply", kind=FailureKind.unparseable,
+                                 retryable=True)
+        choice = response.choices[0]
+        content = getattr(choice.message, "content", None)
+        return content, choice.finish_reason == "length", mode
+
+    def _complete_in_some_mode(self, model: str, messages: list[dict[str, str]],
+                               schema: dict[str, Any]) -> tuple[Any, str]:
         while True:
             mode_index = self._mode_index
             mode = MODES[mode_index]
@@ -173,12 +221,7 @@ class JudgeClient:
                     if self._mode_index == mode_index and mode_index < len(MODES) - 1:
                         self._mode_index += 1
                 continue
-            _add_usage(usage, getattr(response, "usage", None))
-            if not getattr(response, "choices", None):
-                raise JudgeCallError("reply unusable: no choices in the reply", retryable=True)
-            choice = response.choices[0]
-            content = getattr(choice.message, "content", None)
-            return content, choice.finish_reason == "length", mode
+            return response, mode
 
     def _guarded(self, call: Callable[[], T], *, mode: str | None = None) -> T:
         """Run an SDK call, turning every failure into a JudgeCallError with a plain reason."""
@@ -188,10 +231,12 @@ class JudgeClient:
         try:
             return call()
         except openai.APITimeoutError:
-            raise JudgeCallError(f"no reply within {self.settings.timeout:g} s", retryable=True,
-                                 unreachable=True) from None
+            # Not retried: the server is most likely still working on the request (a local server
+            # answers one at a time), and a second one would only queue behind it.
+            raise JudgeCallError(f"no reply within {self.settings.timeout:g} s", kind=FailureKind.timeout,
+                                 retryable=False) from None
         except openai.APIConnectionError:
-            raise JudgeCallError(f"cannot connect to {url}", retryable=True, unreachable=True) from None
+            raise JudgeCallError(f"cannot connect to {url}", kind=FailureKind.unreachable, retryable=True) from None
         except openai.APIStatusError as exc:
             status = exc.status_code
             message = self._redact(_server_message(exc))
@@ -201,25 +246,34 @@ class JudgeClient:
             ):
                 raise _ModeRejected() from None
             if status == 401:
-                raise JudgeCallError("HTTP 401: check OPENAI_API_KEY", retryable=False, lasting=True) from None
+                raise JudgeCallError("HTTP 401: check OPENAI_API_KEY", kind=FailureKind.auth,
+                                     retryable=False) from None
             if status == 403:
-                raise JudgeCallError("HTTP 403: the key may not use this model", retryable=False,
-                                     lasting=True) from None
+                raise JudgeCallError("HTTP 403: the key may not use this model", kind=FailureKind.auth,
+                                     retryable=False) from None
             if status == 404:
                 raise JudgeCallError(
-                    f"HTTP 404: model {self._model!r} not found at {url}; check --judge-model", retryable=False,
-                    lasting=True,
+                    f"HTTP 404: model {self._model!r} not found at {url}; check --judge-model",
+                    kind=FailureKind.unknown_model, retryable=False,
                 ) from None
             if status == 429:
                 return_after = _retry_after(exc.response.headers if exc.response is not None else None)
-                raise JudgeCallError("HTTP 429: rate limited", retryable=True, retry_after=return_after) from None
+                raise JudgeCallError("HTTP 429: rate limited", kind=FailureKind.rate_limited, retryable=True,
+                                     retry_after=return_after) from None
             if status >= 500:
-                raise JudgeCallError(f"HTTP {status}: server error", retryable=True) from None
-            raise JudgeCallError(f"HTTP {status}: {message[:160]}", retryable=status in (408, 409)) from None
+                raise JudgeCallError(f"HTTP {status}: server error", kind=FailureKind.server_error,
+                                     retryable=True) from None
+            raise JudgeCallError(f"HTTP {status}: {message[:160]}", kind=FailureKind.client_error,
+                                 retryable=status in (408, 409)) from None
         except openai.APIError as exc:  # e.g. a 200 whose body does not fit the API
-            raise JudgeCallError(f"reply unusable: {self._redact(str(exc))[:120]}", retryable=True) from None
+            raise JudgeCallError(f"reply unusable: {self._redact(str(exc))[:120]}", kind=FailureKind.unparseable,
+                                 retryable=True) from None
         except ValueError as exc:  # a 200 whose body is not the JSON the SDK expects
-            raise JudgeCallError(f"reply unusable: {self._redact(str(exc))[:120]}", retryable=True) from None
+            raise JudgeCallError(f"reply unusable: {self._redact(str(exc))[:120]}", kind=FailureKind.unparseable,
+                                 retryable=True) from None
+
+
+_NO_LOCK = contextlib.nullcontext()
 
 
 class _ModeRejected(Exception):

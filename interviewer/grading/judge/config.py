@@ -25,6 +25,12 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_RETRIES = 2
 DEFAULT_BACKOFF = 0.5
 DEFAULT_CONCURRENCY = 8
+# A server on this machine (llama.cpp, llama-cpp-python, Ollama on a laptop) usually generates one
+# reply at a time on the CPU: requests sent together only queue, and the last ones time out while
+# the server still works through the abandoned ones. So by default one answer at a time, and a
+# longer wait for a small CPU that needs tens of seconds per reply.
+LOCAL_CONCURRENCY = 1
+LOCAL_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,12 @@ class JudgeOptions:
     base_url: str | None = None
     timeout: float | None = None
     concurrency: int | None = None
+
+
+def is_local(url: str) -> bool:
+    """True for a server on this machine (loopback address or localhost)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host in ("localhost", "::1", "0.0.0.0") or host.startswith("127.") or host.endswith(".localhost")
 
 
 def safe_url(url: str) -> str:
@@ -106,10 +118,13 @@ def settings_from_env(
         raise InputError("--judge-timeout must be more than 0 seconds")
     if concurrency is not None and concurrency < 1:
         raise InputError("--concurrency must be at least 1")
+    local = bool(url) and is_local(url)
     settings = JudgeSettings(
         base_url=url or OPENAI_BASE_URL,
         # Against OpenAI a sensible default exists; a local server is asked what it serves.
         model=model or (None if url else DEFAULT_OPENAI_MODEL),
         api_key=key or LOCAL_PLACEHOLDER_KEY,
+        timeout=LOCAL_TIMEOUT if local else DEFAULT_TIMEOUT,
+        concurrency=LOCAL_CONCURRENCY if local else DEFAULT_CONCURRENCY,
     )
     return settings.with_overrides(timeout=timeout, retries=retries, backoff=backoff, concurrency=concurrency)

@@ -1,22 +1,24 @@
 """The LLM judge as a Grader: checked against the answer, blended with an evidence grader, cached.
 
-Final score = JUDGE_WEIGHT x judge score (after the quote check) + (1 - JUDGE_WEIGHT) x evidence
-score. A gap above REVIEW_GAP points between the two marks the grade for human review. An answer
-that tries to steer the grader is capped at the evidence score. Any judge failure falls back to
-the evidence grade with a judge_failed warning that names the cause; a judge that cannot answer
-(bad key, unknown model, unreachable again and again) is not asked for every answer.
+Final score = weight x judge score (after the quote check) + (1 - weight) x evidence score, the
+weight being JUDGE_WEIGHT unless `evaluate` measured one for this judge. A gap above REVIEW_GAP
+points between the two marks the grade for human review. An answer that tries to steer the grader
+is capped at the evidence score, and a grade the judge's claims do not support never shows the
+judge's own feedback. Any judge failure falls back to the evidence grade with a judge_failed
+warning that names the cause; after BREAKER_FAILURES answers in a row fail (at once for a bad key
+or an unknown model) the judge is not called again by this grader.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
-from interviewer.grading.judge.client import JudgeCallError, JudgeClient
+from interviewer.grading.judge.client import FailureKind, JudgeCallError, JudgeClient
 from interviewer.grading.judge.config import JudgeSettings
 from interviewer.grading.judge.injection import InjectionSignal, describe, detect_injection
 from interviewer.grading.judge.prompt import PROMPT_VERSION, build_messages, question_fingerprint, sha256
@@ -37,10 +39,10 @@ from interviewer.store.judge_cache import JudgeCache, cache_key
 
 JUDGE_WEIGHT = 0.7
 REVIEW_GAP = 30.0
-# After this many answers in a row found the server unreachable, the next ones skip the call for
-# UNREACHABLE_PAUSE seconds (a dead server must not cost minutes of timeouts per answer).
-UNREACHABLE_STREAK = 3
-UNREACHABLE_PAUSE = 30.0
+# After this many answers in a row got no usable reply (whatever the cause), the judge is not
+# called again for the rest of the run: a broken server must not cost requests, tokens and
+# timeouts on every answer. A bad key or an unknown model switches it off at the first answer.
+BREAKER_FAILURES = 3
 
 _CREDIT = {ConceptStatus.covered: 1.0, ConceptStatus.partly: 0.5, ConceptStatus.missing: 0.0}
 _DOWNGRADE = {ConceptStatus.covered: ConceptStatus.partly, ConceptStatus.partly: ConceptStatus.missing}
@@ -60,12 +62,25 @@ class JudgeGrader:
         cache: JudgeCache | None = None,
         use_cache: bool = True,
         client: JudgeClient | None = None,
+        weight: float | None = None,
+        on_stop: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.evidence = evidence
         self.client = client or JudgeClient(settings)
         self.cache = (cache or JudgeCache()) if use_cache else None
+        # None: the weight `evaluate --save-weight` measured for this model and bank, else JUDGE_WEIGHT.
+        self._fixed_weight = weight
+        self._measured: dict[str, float] | None = None
+        self._lock = threading.Lock()
         self._breaker = _Breaker()
+        # Told once, in plain words, when the judge is switched off (the CLI prints it).
+        self._on_stop = on_stop
+
+    @property
+    def stopped(self) -> JudgeStop | None:
+        """Why the judge is no longer called in this run, or None while it is."""
+        return self._breaker.stop
 
     def grade(self, request: GradeRequest) -> Grade:
         return self.grade_many([request])[0]
@@ -85,8 +100,9 @@ class JudgeGrader:
         signals = detect_injection(request.answer)
         if not request.answer.strip():
             return evidence  # nothing to ask the judge about
-        if (skipped := self._breaker.open_reason()) is not None:
-            return _fallback(evidence, JudgeCallError(skipped, retryable=False), signals, self._about(None))
+        if (stop := self._breaker.stop) is not None:
+            skipped = JudgeCallError(stop.reason, kind=stop.kind, retryable=False, attempts=0)
+            return _fallback(evidence, skipped, signals, self._about(None), skipped_after=stop.failures)
         try:
             model = self.client.model()
             key = cache_key(
@@ -96,12 +112,32 @@ class JudgeGrader:
             )
             reply, usage, mode, attempts, cached = self._reply(request, key, model, flagged=bool(signals))
         except JudgeCallError as exc:
-            self._breaker.failed(exc)
+            opened = self._breaker.failed(exc)
+            if opened is not None and self._on_stop is not None:
+                self._on_stop(opened.notice(self.evidence_name))
             return _fallback(evidence, exc, signals, self._about(None))
         self._breaker.succeeded()
         return self._combine(request, evidence, reply, signals, {
             **self._about(model), "mode": mode, "attempts": attempts, "cached": cached,
         }, usage)
+
+    def weight_for(self, question_id: str, model: str) -> tuple[float, str]:
+        """(weight, where it comes from: "set", "measured" or "default") for a question's bank."""
+        if self._fixed_weight is not None:
+            return self._fixed_weight, "set"
+        with self._lock:
+            if self._measured is None:
+                from interviewer.store.judge_weights import weights_for
+
+                self._measured = weights_for(model, PROMPT_VERSION)
+        bank = bank_of(question_id)
+        if bank in self._measured:
+            return self._measured[bank], "measured"
+        return JUDGE_WEIGHT, "default"
+
+    @property
+    def evidence_name(self) -> str:
+        return str(getattr(self.evidence, "name", "the evidence grader"))
 
     def _about(self, model: str | None) -> dict[str, Any]:
         return {"model": model or self.settings.model, "base_url": self.settings.display_url,
@@ -118,6 +154,7 @@ class JudgeGrader:
         completion = self.client.ask(
             messages, response_schema(request.rubric),
             lambda content, truncated: parse_reply(content, request.rubric, truncated=truncated),
+            give_up=self._breaker.give_up_retrying,
         )
         reply: JudgeReply = completion.value
         if self.cache is not None:
@@ -150,22 +187,32 @@ class JudgeGrader:
             concepts.append(ConceptResult(label=concept.label, status=status, evidence=span, strength=strength,
                                           weight=concept.weight, required=concept.required))
         judge_score = reply.score * (checked / claimed) if claimed > 0 else reply.score
-        blended = JUDGE_WEIGHT * judge_score + (1 - JUDGE_WEIGHT) * evidence.score
+        weight, weight_source = self.weight_for(request.question.id, str(about.get("model") or ""))
+        blended = weight * judge_score + (1 - weight) * evidence.score
         gap = abs(judge_score - evidence.score)
         warnings = list(evidence.warnings)
         if signals:
             blended = min(blended, evidence.score)
             warnings.append(GradeWarning(kind=WarningKind.injection, message=describe(signals)))
         score = round(max(0.0, min(100.0, blended)), 1)
-        feedback = Feedback(
-            good=reply.feedback.good.strip() or evidence.feedback.good,
-            missing=reply.feedback.missing.strip() or evidence.feedback.missing,
-            next_step=reply.feedback.next_step.strip() or evidence.feedback.next_step,
-        )
+        # The judge's words speak for its own score. When that score is not what the grade says
+        # (capped, unsupported quotes, far from the final score), its praise would mislead:
+        # the evidence grader's feedback, which matches the evidence, is shown instead.
+        trusted = not signals and not unsupported and abs(reply.score - score) <= REVIEW_GAP
+        if trusted:
+            feedback = Feedback(
+                good=reply.feedback.good.strip() or evidence.feedback.good,
+                missing=reply.feedback.missing.strip() or evidence.feedback.missing,
+                next_step=reply.feedback.next_step.strip() or evidence.feedback.next_step,
+            )
+        else:
+            feedback = evidence.feedback
         details = {
             **evidence.details,
             "judge": {**about, "score": reply.score, "checked_score": round(judge_score, 1),
-                      "unsupported_quotes": unsupported, "weight": JUDGE_WEIGHT, "gap": round(gap, 1)},
+                      "unsupported_quotes": unsupported, "weight": weight, "weight_source": weight_source,
+                      "gap": round(gap, 1),
+                      "feedback_from": "judge" if trusted else evidence.grader},
             "evidence": {"grader": evidence.grader, "version": evidence.grader_version, "score": evidence.score},
             "injection": [signal.kind for signal in signals],
             "usage": usage,
@@ -174,46 +221,70 @@ class JudgeGrader:
             score=score, verdict=verdict_for(score), concepts=concepts,
             reference_similarity=evidence.reference_similarity, feedback=feedback, warnings=warnings,
             needs_review=gap > REVIEW_GAP or bool(signals),
-            follow_up=reply.follow_up.strip() or evidence.follow_up,
+            follow_up=(reply.follow_up.strip() if not signals else "") or evidence.follow_up,
             grader=self.name, grader_version=self.version, details=details,
         )
 
 
+def bank_of(question_id: str) -> str:
+    """The bank part of a question id ("dl-nlp/q10-lstm" -> "dl-nlp"); weights are kept per bank."""
+    return question_id.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class JudgeStop:
+    """The judge was switched off for the rest of the run: the last failure's kind and reason."""
+
+    kind: FailureKind
+    reason: str
+    failures: int  # answers in a row that got no usable reply (1 for a lasting failure)
+
+    def notice(self, evidence: str) -> str:
+        why = (f"{self.reason}" if self.failures == 1
+               else f"{self.failures} answers in a row got no usable reply; the last: {self.reason}")
+        return f"the judge is not called again in this run ({why}); the remaining answers are graded by {evidence}"
+
+
 class _Breaker:
-    """Stops calling a judge that cannot answer: at once for a lasting error (bad key, unknown
-    model), for a pause after a streak of unreachable-server failures."""
+    """Switches the judge off after BREAKER_FAILURES failed answers in a row, or at once after a
+    lasting failure (bad key, unknown model). It stays off for the grader's lifetime (one run)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._streak = 0
-        self._reason: str | None = None
-        self._until = 0.0
+        self._failed_tries = 0
+        self.stop: JudgeStop | None = None
 
-    def open_reason(self) -> str | None:
+    def give_up_retrying(self) -> bool:
+        """Asked after a failed try that could be retried: no retry once BREAKER_FAILURES tries in
+        a row failed (over every answer in flight), since retries only help against a rare blip."""
         with self._lock:
-            if self._reason is not None and time.monotonic() < self._until:
-                return f"{self._reason}; not asked again for now"
+            self._failed_tries += 1
+            return self.stop is not None or self._failed_tries >= BREAKER_FAILURES
+
+    def failed(self, error: JudgeCallError) -> JudgeStop | None:
+        """Count a failed answer; the JudgeStop when this one switched the judge off, else None."""
+        with self._lock:
+            if self.stop is not None:
+                return None
+            self._streak += 1
+            if error.lasting or self._streak >= BREAKER_FAILURES:
+                self.stop = JudgeStop(kind=error.kind, reason=error.reason, failures=self._streak)
+                return self.stop
             return None
-
-    def failed(self, error: JudgeCallError) -> None:
-        with self._lock:
-            if error.lasting:
-                self._reason, self._until = error.reason, float("inf")
-            elif error.unreachable:
-                self._streak += 1
-                if self._streak >= UNREACHABLE_STREAK:
-                    self._reason, self._until = error.reason, time.monotonic() + UNREACHABLE_PAUSE
-                    self._streak = 0
 
     def succeeded(self) -> None:
         with self._lock:
-            self._streak = 0
+            self._streak = self._failed_tries = 0
 
 
 def _fallback(evidence: Grade, error: JudgeCallError, signals: list[InjectionSignal],
-              about: dict[str, Any]) -> Grade:
+              about: dict[str, Any], *, skipped_after: int = 0) -> Grade:
     tries = f" after {error.attempts} attempts" if error.attempts > 1 else ""
-    if error.reason.startswith("reply unusable: "):
+    if skipped_after:
+        what = (f"judge not asked: switched off for this run after {skipped_after} failed answer"
+                f"{'s' if skipped_after > 1 else ''} ({error.reason})")
+    elif error.kind is FailureKind.unparseable:
         what = f"judge reply unusable ({error.reason.removeprefix('reply unusable: ')}{tries})"
     else:
         what = f"judge unavailable ({error.reason}{tries})"
@@ -221,7 +292,8 @@ def _fallback(evidence: Grade, error: JudgeCallError, signals: list[InjectionSig
                                                  message=f"{what} \u2014 graded by {evidence.grader}")]
     if signals:
         warnings.append(GradeWarning(kind=WarningKind.injection, message=describe(signals)))
-    details = {**evidence.details, "judge": {**about, "failed": error.reason, "attempts": error.attempts},
+    details = {**evidence.details, "judge": {**about, "failed": error.reason, "failure": error.kind.value,
+                                              "attempts": error.attempts, "skipped": bool(skipped_after)},
                "injection": [signal.kind for signal in signals], "usage": dict(error.usage)}
     return evidence.model_copy(update={
         "warnings": warnings, "details": details, "needs_review": evidence.needs_review or bool(signals),

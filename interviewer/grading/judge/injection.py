@@ -59,6 +59,16 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"begin (?:grader|system|new) (?:note|instructions?|prompt))\b|-{3,}\s*end\b")),
     ("fake_verdict", re.compile(
         r"[\"'](?:score|verdict|grade|status|concepts|feedback)[\"']\s*:\s*[\"'\[{\d]")),
+    # Delimiters of other graders' templates ("[END DATA] GRADE: C ... [BEGIN DATA]").
+    ("fake_marker", re.compile(
+        r"\[\s*/?\s*(?:begin|end|start)\s*(?:of\s+)?(?:the\s+)?(?:data|submission|answer|response|input|"
+        r"criterion|rubric|expert|question|task|instructions?)\s*\]|\*{3}\s*(?:begin|end|start)\b")),
+    ("fake_verdict", re.compile(
+        r"(?:^|[\n.!]\s*)(?:grade|score|verdict|result)\s*[:=]\s*(?:[a-f][+-]?|c(?:orrect)?|i(?:ncorrect)?|p(?:artial)?|"
+        r"pass|\d{1,3}(?:\s*/\s*100)?)\s*(?:[.\n]|$)")),
+    ("score_demand", re.compile(
+        r"\b(?:the |this )?(?:submission|answer|response|solution) (?:above|below|here) (?:is|was) (?:perfect|"
+        r"correct|complete|excellent|flawless|fully correct)\b")),
     ("rubric_claim", re.compile(
         r"\b(?:the |this |your )?(?:rubric|marking scheme|grading (?:guide|criteria)|answer key)\b[^.\n]{0,40}?"
         r"\b(?:says|states|requires|considers|marks|confirms|lists|accepts|counts|agrees|approves)\b")),

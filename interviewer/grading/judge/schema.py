@@ -58,7 +58,7 @@ def response_schema(rubric: Rubric) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "concepts": {"type": "array", "items": concept},
-            "score": {"type": "integer"},
+            "score": {"type": "integer", "minimum": 0, "maximum": 100},
             "feedback": {
                 "type": "object",
                 "properties": {"good": text, "missing": text, "next_step": text},
@@ -73,11 +73,15 @@ def response_schema(rubric: Rubric) -> dict[str, Any]:
 
 
 def with_length_limits(schema: dict[str, Any], max_chars: int = 300) -> dict[str, Any]:
-    """The schema with bounded strings and exactly one entry per concept, for grammar-constrained
-    JSON mode (llama-cpp-python): a small model cannot ramble until the token limit. Kept out of
-    the strict json_schema request, whose subset may not allow these keywords."""
+    """The schema with bounded strings, the score as an enum of 0..100 and exactly one entry per
+    concept, for grammar-constrained JSON mode (llama-cpp-python): a small model cannot ramble
+    until the token limit nor write a score over 100. Kept out of the strict json_schema request,
+    whose subset may not allow these keywords."""
     if schema.get("type") == "string" and "enum" not in schema:
         return {**schema, "maxLength": max_chars}
+    if schema.get("type") == "integer" and "minimum" in schema and "maximum" in schema:
+        # Grammar converters enforce an enum everywhere, bounds not always.
+        return {"type": "integer", "enum": list(range(int(schema["minimum"]), int(schema["maximum"]) + 1))}
     if schema.get("type") == "object":
         return {**schema, "properties": {k: with_length_limits(v, max_chars) for k, v in schema["properties"].items()}}
     if schema.get("type") == "array":

@@ -1,0 +1,113 @@
+"""`review` of a batch run: a summary by default (counts, graders, means per question, the
+lowest-scored answers), every answer with --all, and a pager only on a real terminal."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shlex
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+from interviewer.cli.render import console, err_console
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """Wide enough that no table cell wraps what a test looks for."""
+    monkeypatch.setattr(console, "width", 250)
+    monkeypatch.setattr(err_console, "width", 250)
+
+GOOD = ("TensorBoard visualizes metrics like loss and accuracy during training, helps debugging, "
+        "and you add it with a callback.")
+WEAK = "It is a board for tensors."
+
+
+def run(*arguments: str):
+    result = CliRunner().invoke(app, list(arguments), env={"COLUMNS": "200"})
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def graded_batch(tmp_path: Path, rows: int = 60) -> Path:
+    source = tmp_path / "cohort.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "candidate", "question_id", "answer"])
+        for number in range(1, rows + 1):
+            question = "dl-nlp/q1-tensorboard" if number % 2 else "tf/q2-pytorch-research"
+            answer = f"{WEAK} (answer {number})" if number % 20 == 0 else GOOD
+            writer.writerow([str(number), f"cand{number % 7}", question, answer])
+    result = run("grade", str(source), "--grader", "offline", "-o", str(tmp_path / "graded.csv"))
+    assert result.exit_code == 0, result.output
+    return source
+
+
+def test_review_of_a_batch_summarises_it(tmp_path):
+    graded_batch(tmp_path)
+    output = run("review", "latest").output
+    assert "60 answers: 60 graded" in output
+    assert "graded by: offline 60" in output
+    assert "Per question (lowest mean first)" in output
+    assert "dl-nlp/q1-tensorboard" in output and "tf/q2-pytorch-research" in output
+    assert "Lowest scores (10 of 60)" in output
+    # the three weak answers are the lowest, with their input row numbers
+    for number in (20, 40, 60):
+        assert f"(answer {number})" in output
+    assert output.count(GOOD[:40]) <= 7  # never every answer
+    assert "--all` shows every answer" in output
+
+    few = run("review", "latest", "-n", "3").output
+    assert "Lowest scores (3 of 60)" in few
+    assert all(f"(answer {number})" in few for number in (20, 40, 60)) and GOOD[:40] not in few
+
+
+def test_review_all_shows_every_answer_and_json_is_unchanged(tmp_path):
+    graded_batch(tmp_path, rows=12)
+    output = run("review", "latest", "--all").output
+    assert output.count("Answer:") == 12 and "Lowest scores" not in output
+    data = json.loads(run("review", "latest", "--json").output)
+    assert len(data["turns"]) == 12 and {"session_id", "mean_score", "planned", "turns"} <= set(data)
+
+
+def test_review_of_a_practice_session_is_still_the_whole_transcript(tmp_path):
+    result = CliRunner().invoke(app, ["practice", "--grader", "offline", "-n", "1", "--no-follow-ups"],
+                                input="Backpropagation applies the chain rule to compute gradients.\n/done\nn\n")
+    assert result.exit_code == 0, result.output
+    output = run("review", "latest").output
+    assert "Answer:" in output and "Backpropagation applies the chain rule" in output
+    assert "Lowest scores" not in output
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+def test_review_pages_on_a_terminal_only(tmp_path, interviewer_home):
+    from tests.test_tmux import Terminal  # noqa: PLC0415 - the tmux helper of the practice tests
+
+    graded_batch(tmp_path, rows=40)
+    paged = tmp_path / "paged.txt"
+    pane = Terminal(interviewer_home)
+    try:
+        command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", "review", "--all"))
+        pane.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                  "new-session", "-d", "-x", "200", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={interviewer_home}",
+                  "-e", f"PAGER=cat > {shlex.quote(str(paged))}", f"exec {command}")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (paged.exists() and "Mean score" in paged.read_text()):
+            time.sleep(0.1)
+        text = paged.read_text()
+        assert text.count("Answer:") == 40, "the whole transcript went to $PAGER"
+        assert "Answer:" not in pane.screen(), "nothing was printed around the pager"
+        # the pager got the colours (rich styles), for `less -R`
+        assert "\x1b[" in text
+    finally:
+        pane.close()
+
+    # Not a terminal (a pipe, a file): printed directly, no pager, no colour codes.
+    piped = run("review", "--all").output
+    assert piped.count("Answer:") == 40 and "\x1b[" not in piped
