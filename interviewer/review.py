@@ -113,6 +113,7 @@ def turn_json(turn: TurnRecord) -> dict[str, Any]:
         "question_id": turn.question_id, "prompt": turn.prompt, "level": turn.question.get("level"),
         "topics": turn.question.get("topics", []), "candidate": turn.candidate, "answer": turn.answer,
         "status": turn.status, "asked_at": turn.asked_at, "answered_at": turn.answered_at, "seconds": turn.seconds,
+        "audio": turn.audio, "delivery": turn.delivery,
         "score": latest.score if latest else None, "verdict": latest.verdict if latest else None,
         "grader": latest.grader if latest else None,
         "grade": _grade_json(latest) if latest else None,

@@ -97,9 +97,9 @@ _help_names_values_not_python_types()
 
 
 def _register_commands() -> None:
-    from interviewer.cli import bank, evaluate, grade, practice, review
+    from interviewer.cli import bank, evaluate, grade, practice, review, transcribe
 
-    for module in (practice, review, grade, evaluate, bank):
+    for module in (practice, review, grade, evaluate, bank, transcribe):
         module.register(app)
 
 

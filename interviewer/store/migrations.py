@@ -118,6 +118,19 @@ def m003_drafts(db: sqlite3.Connection) -> None:
     )
 
 
+def m004_voice(db: sqlite3.Connection) -> None:
+    run_script(db,
+        """
+        -- Spoken answers: the recording (a path relative to the database's folder, or absolute)
+        -- and its delivery figures (JSON: words per minute, fillers, long pauses, most-used words).
+        ALTER TABLE turns ADD COLUMN audio TEXT;
+        ALTER TABLE turns ADD COLUMN delivery TEXT;
+        -- The recording of an answer still being spoken: kept, and offered back on --resume.
+        ALTER TABLE drafts ADD COLUMN audio TEXT;
+        """
+    )
+
+
 def m005_judge_weights(db: sqlite3.Connection) -> None:
     run_script(db,
         """
@@ -144,5 +157,6 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_initial", m001_initial),
     ("002_snapshots_and_cards", m002_snapshots_and_cards),
     ("003_drafts", m003_drafts),
+    ("004_voice", m004_voice),
     ("005_judge_weights", m005_judge_weights),
 ]

@@ -77,6 +77,8 @@ class TurnRecord:
     answered_at: str | None
     seconds: float | None
     grades: list[GradeRecord] = field(default_factory=list)
+    audio: str | None = None  # a spoken answer's recording, as stored (see audio_path)
+    delivery: dict[str, Any] | None = None  # its delivery figures
 
     @property
     def latest_grade(self) -> GradeRecord | None:
@@ -113,6 +115,8 @@ class TurnInput:
     asked_at: str | None = None
     answered_at: str | None = None
     seconds: float | None = None
+    audio: str | None = None
+    delivery: Mapping[str, Any] | None = None
 
 
 # ---------------------------------------------------------------- snapshots
@@ -195,9 +199,12 @@ def finish_session(db: sqlite3.Connection, session_id: str, *, finished_at: str 
 
 
 def save_draft(db: sqlite3.Connection, session_id: str, question_id: str, text: str) -> None:
-    """Keep the answer typed so far (committed on return); an empty text drops the draft."""
+    """Keep the answer typed so far (committed on return); an empty text drops the draft
+    (unless a recording is kept with it)."""
     if not text.strip():
-        clear_draft(db, session_id, question_id)
+        db.execute("UPDATE drafts SET text = '' WHERE session_id = ? AND question_id = ?", (session_id, question_id))
+        db.execute("DELETE FROM drafts WHERE session_id = ? AND question_id = ? AND audio IS NULL",
+                   (session_id, question_id))
         return
     db.execute(
         "INSERT INTO drafts (session_id, question_id, text, updated_at) VALUES (?, ?, ?, ?) "
@@ -209,6 +216,25 @@ def save_draft(db: sqlite3.Connection, session_id: str, question_id: str, text: 
 def load_draft(db: sqlite3.Connection, session_id: str, question_id: str) -> str | None:
     row = db.execute(
         "SELECT text FROM drafts WHERE session_id = ? AND question_id = ?", (session_id, question_id)
+    ).fetchone()
+    return row[0] or None if row else None
+
+
+def save_draft_audio(db: sqlite3.Connection, session_id: str, question_id: str, audio: str | None) -> None:
+    """Note the recording of an answer being spoken (committed on return, before any sound is
+    captured), so a session killed mid-answer offers it back; None forgets it."""
+    db.execute(
+        "INSERT INTO drafts (session_id, question_id, text, audio, updated_at) VALUES (?, ?, '', ?, ?) "
+        "ON CONFLICT (session_id, question_id) DO UPDATE SET audio = excluded.audio, updated_at = excluded.updated_at",
+        (session_id, question_id, audio, utc_now()),
+    )
+    db.execute("DELETE FROM drafts WHERE session_id = ? AND question_id = ? AND audio IS NULL AND text = ''",
+               (session_id, question_id))
+
+
+def load_draft_audio(db: sqlite3.Connection, session_id: str, question_id: str) -> str | None:
+    row = db.execute(
+        "SELECT audio FROM drafts WHERE session_id = ? AND question_id = ?", (session_id, question_id)
     ).fetchone()
     return row[0] if row else None
 
@@ -232,6 +258,8 @@ def add_turn(
     asked_at: str | None = None,
     answered_at: str | None = None,
     seconds: float | None = None,
+    audio: str | None = None,
+    delivery: Mapping[str, Any] | None = None,
 ) -> int:
     """Record one turn (committed on return) at the next position of the session; returns its id."""
     question_json = _as_json(question)
@@ -239,16 +267,20 @@ def add_turn(
     now = utc_now()
     cursor = db.execute(
         "INSERT INTO turns (session_id, position, kind, parent_turn_id, question_id, question, rubric, "
-        "candidate, answer, status, asked_at, answered_at, seconds) "
+        "candidate, answer, status, asked_at, answered_at, seconds, audio, delivery) "
         "VALUES (?, (SELECT COALESCE(MAX(position) + 1, 0) FROM turns WHERE session_id = ?), "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (session_id, session_id, kind, parent_turn_id, question_id,
          _store_snapshot(db, question_json),
          _store_snapshot(db, _as_json(rubric)) if rubric is not None else None,
          candidate, answer, status, asked_at or now,
-         answered_at or (now if status == "answered" else None), seconds),
+         answered_at or (now if status == "answered" else None), seconds, audio, _delivery_json(delivery)),
     )
     return int(cursor.lastrowid)
+
+
+def _delivery_json(delivery: Mapping[str, Any] | None) -> str | None:
+    return json.dumps(dict(delivery), ensure_ascii=False) if delivery is not None else None
 
 
 def add_turns_many(db: sqlite3.Connection, session_id: str, turns: Iterable[TurnInput]) -> list[int]:
@@ -274,11 +306,12 @@ def add_turns_many(db: sqlite3.Connection, session_id: str, turns: Iterable[Turn
                 _store_snapshot(db, _as_json(turn.rubric), known) if turn.rubric is not None else None,
                 turn.candidate, turn.answer, turn.status, turn.asked_at or now,
                 turn.answered_at or (now if turn.status == "answered" else None), turn.seconds,
+                turn.audio, _delivery_json(turn.delivery),
             ))
         db.executemany(
             "INSERT INTO turns (id, session_id, position, kind, parent_turn_id, question_id, question, rubric, "
-            "candidate, answer, status, asked_at, answered_at, seconds) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "candidate, answer, status, asked_at, answered_at, seconds, audio, delivery) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         db.execute("COMMIT")
@@ -395,6 +428,7 @@ def session_turns(db: sqlite3.Connection, session_id: str, *, with_grades: bool 
             question=snapshots.load(row["question"]) or {}, rubric=snapshots.load(row["rubric"]),
             candidate=row["candidate"], answer=row["answer"], status=row["status"], asked_at=row["asked_at"],
             answered_at=row["answered_at"], seconds=row["seconds"], grades=grades.get(row["id"], []),
+            audio=row["audio"], delivery=json.loads(row["delivery"]) if row["delivery"] else None,
         ))
     return turns
 
