@@ -247,6 +247,45 @@ class Stats:
     levels: list[ScoreSeries]
     topics: list[ScoreSeries]
     weakest_concepts: list[MissedConcept]
+    delivery: list[DeliveryRow] = field(default_factory=list)
+
+
+@dataclass
+class DeliveryRow:
+    """How one session's spoken answers were delivered."""
+
+    session_id: str
+    started_at: str
+    spoken: int                      # answers given by voice
+    words_per_minute: float | None   # mean over them
+    fillers: int
+    fillers_per_minute: float | None  # fillers / speaking minutes, all answers together
+    long_pauses: int
+
+
+def delivery_by_session(db: sqlite3.Connection, *, kind: str = transcripts.PRACTICE) -> list[DeliveryRow]:
+    """The delivery figures of spoken answers (questions, not follow-ups), per session, oldest first."""
+    per_session: dict[str, list[dict[str, Any]]] = {}
+    started: dict[str, str] = {}
+    for row in db.execute(
+        "SELECT t.session_id, s.started_at, t.delivery FROM turns t JOIN sessions s ON s.id = t.session_id "
+        "WHERE s.kind = ? AND t.kind = 'question' AND t.status = 'answered' AND t.delivery IS NOT NULL "
+        "ORDER BY s.started_at, t.position", (kind,),
+    ):
+        per_session.setdefault(row["session_id"], []).append(json.loads(row["delivery"]))
+        started[row["session_id"]] = row["started_at"]
+    rows = []
+    for sid, figures in per_session.items():
+        paces = [item["words_per_minute"] for item in figures if item.get("words_per_minute")]
+        fillers = sum(item.get("filler_count", 0) for item in figures)
+        minutes = sum(item.get("speaking_s", 0.0) for item in figures) / 60.0
+        rows.append(DeliveryRow(
+            session_id=sid, started_at=started[sid], spoken=len(figures),
+            words_per_minute=round(mean(paces), 1) if paces else None, fillers=fillers,
+            fillers_per_minute=round(fillers / minutes, 1) if minutes > 0 else None,
+            long_pauses=sum(len(item.get("long_pauses", [])) for item in figures),
+        ))
+    return rows
 
 
 def _series(name: str, scores_by_session: dict[str, list[float]], order: Sequence[str]) -> ScoreSeries:
@@ -317,6 +356,7 @@ def compute_stats(db: sqlite3.Connection, *, kind: str = transcripts.PRACTICE, t
             for (question_id, label), count in sorted(
                 missed.items(), key=lambda pair: (-pair[1], -pair[1] / asked[pair[0]], pair[0]))[:top_concepts]
         ],
+        delivery=delivery_by_session(db, kind=kind),
     )
 
 
@@ -333,6 +373,7 @@ def stats_json(stats: Stats) -> dict[str, Any]:
         "levels": [series(item) for item in stats.levels],
         "topics": [series(item) for item in stats.topics],
         "weakest_concepts": [vars(item) for item in stats.weakest_concepts],
+        "delivery": [vars(item) for item in stats.delivery],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -48,6 +49,14 @@ def practice(
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
     judge_timeout: JudgeTimeoutOption = None,
+    voice: Annotated[bool, typer.Option(
+        "--voice", help="Speak your answers: each question is read aloud (espeak-ng), Enter starts and stops "
+        "recording, the transcript is graded. Needs the voice extra.")] = False,
+    audio_from: Annotated[Optional[Path], typer.Option(
+        "--audio-from", help="With --voice: replay this recording (or a folder's recordings, one per answer) "
+        "instead of the microphone (default: INTERVIEWER_AUDIO_SOURCE).", show_default=False)] = None,
+    silence: Annotated[float, typer.Option(
+        "--silence", min=0.5, help="With --voice: seconds of silence after you have spoken that end a recording.")] = 3.0,
 ) -> None:
     """Practise an interview: answer questions, get each answer graded, and a follow-up on what you missed.
 
@@ -88,7 +97,13 @@ def practice(
             raise typer.Exit(0) from None
 
     active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))
-    ui = TerminalUI(on_screen=lambda: start_warm_up(active))
+    voice = voice or bool(resume and session.settings.get("voice"))
+    if voice:
+        from interviewer.cli.voice_ui import voice_ui
+
+        ui = voice_ui(db, session, audio_from=audio_from, silence=silence, on_screen=lambda: start_warm_up(active))
+    else:
+        ui = TerminalUI(on_screen=lambda: start_warm_up(active))
     runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
                              follow_ups=follow_ups)
     planned = len(session.settings.get("plan", []))

@@ -53,6 +53,7 @@ class Asked:
     parent_turn_id: int | None = None
     time_limit: float | None = None
     draft: str | None = None  # what was typed before the session stopped mid-answer
+    draft_audio: str | None = None  # the recording being made when it stopped (voice practice)
 
     @property
     def question(self) -> Question:
@@ -70,6 +71,8 @@ class Reply:
     seconds: float = 0.0
     timed_out: bool = False
     hints: int = 0
+    audio: str | None = None  # a spoken answer: its recording, as stored with the turn
+    delivery: dict[str, Any] | None = None  # and its delivery figures
 
 
 # ---------------------------------------------------------------- hints
@@ -146,8 +149,10 @@ class AnswerComposer:
         *,
         clock: Callable[[], float] = time.monotonic,
         on_change: Callable[[str], None] | None = None,
+        on_audio: Callable[[str | None], None] | None = None,
     ) -> None:
         self.asked = asked
+        self.on_audio = on_audio
         self.hints = hints
         self.clock = clock
         self.on_change = on_change
@@ -224,6 +229,20 @@ class AnswerComposer:
         """The draft `/restore` just put back (once), for the UI to echo."""
         restored, self.restored = self.restored, None
         return restored
+
+    def keep_recording(self, audio: str | None) -> None:
+        """A recording of this answer is about to be captured (None: dropped): kept with the draft."""
+        if self.on_audio is not None:
+            self.on_audio(audio)
+
+    def take_spoken(self, text: str, *, audio: str, delivery: dict[str, Any] | None) -> None:
+        """A spoken answer, its transcript accepted (as it is or edited): the answer is done."""
+        self.lines = text.strip().split("\n")
+        self._changed()
+        self._finish(Action.answered)
+        assert self.reply is not None
+        if self.reply.action is Action.answered:
+            self.reply.audio, self.reply.delivery = audio, delivery
 
     def time_up(self) -> None:
         self._finish(Action.answered, timed_out=True)
@@ -458,19 +477,24 @@ class PracticeSession:
 
     def _turn(self, asked: Asked, result: RunResult) -> Reply:
         """One question (and its follow-up): returns the reply that decides whether to go on."""
-        keep_draft = None
+        keep_draft = keep_audio = None
         if not asked.is_follow_up:
             # Each line is saved as it is entered: a session stopped mid-answer offers the
             # lines back (/restore) when it is resumed. Follow-ups are not asked again.
             question_id = asked.question.id
-            asked = replace(asked, draft=transcripts.load_draft(self.db, self.session.id, question_id))
+            asked = replace(asked, draft=transcripts.load_draft(self.db, self.session.id, question_id),
+                            draft_audio=transcripts.load_draft_audio(self.db, self.session.id, question_id))
 
             def keep_draft(text: str) -> None:
                 transcripts.save_draft(self.db, self.session.id, question_id, text)
 
+            def keep_audio(audio: str | None) -> None:
+                transcripts.save_draft_audio(self.db, self.session.id, question_id, audio)
+
         self.ui.ask(asked)
         asked_at = utc_now()
-        composer = AnswerComposer(asked, HintGiver(asked.item), clock=self.clock, on_change=keep_draft)
+        composer = AnswerComposer(asked, HintGiver(asked.item), clock=self.clock, on_change=keep_draft,
+                                  on_audio=keep_audio)
         reply = self.ui.read_answer(asked, composer)
         if reply.action is Action.quit:
             return reply
@@ -479,7 +503,7 @@ class PracticeSession:
             answer=reply.text if reply.action is Action.answered else None,
             kind=asked.kind, parent_turn_id=asked.parent_turn_id,
             status="answered" if reply.action is Action.answered else "skipped",
-            asked_at=asked_at, seconds=reply.seconds,
+            asked_at=asked_at, seconds=reply.seconds, audio=reply.audio, delivery=reply.delivery,
         )
         if not asked.is_follow_up:
             transcripts.clear_draft(self.db, self.session.id, asked.question.id)

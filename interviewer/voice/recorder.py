@@ -45,12 +45,13 @@ def record(
     *,
     settings: RecordingSettings = RecordingSettings(),
     stop_requested: Callable[[], bool] = lambda: False,
-    on_chunk: Callable[[float, float], None] | None = None,
+    on_chunk: Callable[[bytes, float, float], None] | None = None,
     on_started: Callable[[Path], None] | None = None,
 ) -> Recording:
     """Record from SOURCE into the WAV file PATH (written as captured).
 
-    `on_chunk(level_dbfs, elapsed_seconds)` hears every chunk (for the level meter);
+    `on_chunk(chunk, level_dbfs, elapsed_seconds)` hears every chunk (the level meter, the
+    transcription under way);
     `on_started(path)` runs once the file exists, so the caller can note where it is.
     """
     quiet_run = 0.0
@@ -73,7 +74,7 @@ def record(
                 else:
                     quiet_run += seconds
                 if on_chunk is not None:
-                    on_chunk(level, writer.seconds)
+                    on_chunk(chunk, level, writer.seconds)
                 if stop_requested():
                     ended_by = "enter"
                     break

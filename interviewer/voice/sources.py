@@ -21,6 +21,8 @@ from interviewer.voice import INSTALL_HINT, SAMPLE_RATE, VoiceUnavailable
 CHUNK_SECONDS = 0.1
 CHUNK_FRAMES = int(SAMPLE_RATE * CHUNK_SECONDS)
 AUDIO_SOURCE_ENV = "INTERVIEWER_AUDIO_SOURCE"
+# "fast": replayed recordings are read as fast as they can be, not at the pace they were spoken.
+REPLAY_PACE_ENV = "INTERVIEWER_AUDIO_PACE"
 AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".m4a", ".opus", ".webm")
 
 
@@ -121,9 +123,9 @@ class ReplaySource:
     recording; a folder's audio files are taken one per recording in name order (then from the
     first again)."""
 
-    def __init__(self, location: str | os.PathLike[str], *, realtime: bool = True) -> None:
+    def __init__(self, location: str | os.PathLike[str], *, realtime: bool | None = None) -> None:
         self.location = Path(location).expanduser()
-        self.realtime = realtime
+        self.realtime = realtime if realtime is not None else os.environ.get(REPLAY_PACE_ENV, "").lower() != "fast"
         if self.location.is_dir():
             self.files = sorted(path for path in self.location.iterdir()
                                 if path.suffix.lower() in AUDIO_SUFFIXES and path.is_file())

@@ -24,9 +24,6 @@ WHISPER_MODEL_ENV = "INTERVIEWER_WHISPER_MODEL"
 # Beam search (5) against greedy decoding (1): about a third fewer word errors on the benchmark's
 # recordings for about a quarter more time.
 BEAM_SIZE = 5
-# Whisper leaves out hesitations unless the text before the audio has them: a prompt written
-# the way people speak keeps more "um"s and "uh"s in the transcript (see the README's figures).
-SPOKEN_STYLE_PROMPT = "Um, so, uh, I think, like, the answer is, you know, basically this."
 
 
 @dataclass(frozen=True)
@@ -117,10 +114,9 @@ class Transcriber:
         samples = audio if isinstance(audio, np.ndarray) else read_audio(audio)
         model = self.model
         started = time.perf_counter()
-        prompt = SPOKEN_STYLE_PROMPT if not context else f"{context} {SPOKEN_STYLE_PROMPT}"
         segments, info = model.transcribe(
             samples.astype(np.float32), language="en", beam_size=BEAM_SIZE, word_timestamps=True,
-            condition_on_previous_text=False, initial_prompt=prompt, vad_filter=False,
+            condition_on_previous_text=False, initial_prompt=context or None, vad_filter=False,
         )
         words: list[Word] = []
         texts: list[str] = []

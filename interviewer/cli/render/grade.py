@@ -103,10 +103,12 @@ def grade_body(grade: Grade, *, seconds: float | None = None) -> list[Renderable
     return parts
 
 
-def grade_panel(grade: Grade, *, title: str | None = None, seconds: float | None = None) -> Panel:
+def grade_panel(grade: Grade, *, title: str | None = None, seconds: float | None = None,
+                extra: list[RenderableType] | None = None) -> Panel:
+    """The grade in a frame; `extra` goes at its end (a spoken answer's delivery figures)."""
     subtitle = field(f"{grade.grader} {grade.grader_version}")
     return Panel(
-        Group(*grade_body(grade, seconds=seconds)),
+        Group(*grade_body(grade, seconds=seconds), *(extra or [])),
         title=title or "Grade",
         title_align="left",
         subtitle=subtitle,

@@ -213,6 +213,10 @@ def show_stats(stats: Stats, *, sessions_shown: int = 15) -> None:
         for item in stats.weakest_concepts:
             table.add_row(field(item.label), field(item.question_id), f"{item.missed} of {item.asked}")
         console.print(table)
+    if stats.delivery:
+        from interviewer.cli.render.voice import delivery_table
+
+        console.print(delivery_table(stats.delivery))
 
 
 def show_regraded(count: int, grader: str, session_id: str) -> None:

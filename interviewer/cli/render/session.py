@@ -39,14 +39,15 @@ def show_nothing_due(message: str) -> None:
     console.print(Text(f"Nothing to practise: {message}. Run without --due for a regular session."))
 
 
-def show_question(asked: Asked) -> None:
+def show_question(asked: Asked, instructions: str | None = None) -> None:
+    """The question's panel and how to answer (`instructions` replaces the typed-answer ones)."""
     question = asked.question
     if asked.is_follow_up:
         console.print(Panel(
             literal(question.prompt), title=f"Follow-up on question {asked.number}", title_align="left",
             border_style="magenta",
         ))
-        console.print(Text(FOLLOW_UP_INSTRUCTIONS, style="dim"))
+        console.print(Text(instructions or FOLLOW_UP_INSTRUCTIONS, style="dim"))
     else:
         topics = ", ".join(question.topics) or "general"
         console.print()
@@ -55,7 +56,7 @@ def show_question(asked: Asked) -> None:
             title=f"Question {asked.number} of {asked.total}", title_align="left",
             subtitle=field(f"{question.level.value} · {topics}"), subtitle_align="right", border_style="cyan",
         ))
-        console.print(Text(INSTRUCTIONS, style="dim"))
+        console.print(Text(instructions or INSTRUCTIONS, style="dim"))
     if asked.time_limit:
         console.print(Text(
             f"Time limit: {format_seconds(asked.time_limit)}. When it runs out, what you have entered is "
@@ -96,7 +97,12 @@ def show_grade(asked: Asked, grade: Grade, reply: Reply) -> None:
     title = f"Follow-up on question {asked.number}" if asked.is_follow_up else f"Question {asked.number}"
     if reply.timed_out:
         title += " (time ran out)"
-    console.print(grade_panel(grade, title=title, seconds=reply.seconds))
+    extra = None
+    if reply.delivery:
+        from interviewer.cli.render.voice import delivery_lines
+
+        extra = delivery_lines(reply.delivery)
+    console.print(grade_panel(grade, title=title, seconds=reply.seconds, extra=extra))
 
 
 def show_not_yes_or_no(reply: str) -> None:

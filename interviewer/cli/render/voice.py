@@ -12,6 +12,7 @@ from rich.text import Text
 
 from interviewer.cli.render import console
 from interviewer.cli.render.grade import format_seconds
+from interviewer.cli.render.literal import field, literal, visible
 
 METER_WIDTH = 30
 _FLOOR_DBFS = -60.0
@@ -40,10 +41,10 @@ def delivery_lines(delivery: dict[str, Any]) -> list[RenderableType]:
     if wpm is not None:
         pace += " (slow)" if wpm < 110 else " (fast)" if wpm > 170 else ""
     fillers = delivery.get("fillers") or {}
-    filler_text = ", ".join(f"{word} ×{count}" for word, count in fillers.items()) or "none heard"
+    filler_text = visible(", ".join(f"{word} ×{count}" for word, count in fillers.items()) or "none heard")
     pauses = delivery.get("long_pauses") or []
     pause_text = (f"{len(pauses)} (longest {max(p['seconds'] for p in pauses):.1f}s)" if pauses else "none")
-    used = ", ".join(f"{item['word']} ×{item['count']}" for item in delivery.get("most_used") or []) or "-"
+    used = visible(", ".join(f"{item['word']} ×{item['count']}" for item in delivery.get("most_used") or []) or "-")
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold")
     grid.add_column()
@@ -57,8 +58,8 @@ def delivery_lines(delivery: dict[str, Any]) -> list[RenderableType]:
 def show_transcription(path: Path, spoken: Any) -> None:
     transcript, delivery = spoken.transcript, spoken.delivery.to_json()
     console.print(Panel(
-        Group(Text(transcript.text or "(no speech recognised)"), Text(""), *delivery_lines(delivery)),
-        title=f"{path.name} · {format_seconds(transcript.duration_s)}", title_align="left", border_style="cyan",
+        Group(literal(transcript.text or "(no speech recognised)"), Text(""), *delivery_lines(delivery)),
+        title=field(f"{path.name} · {format_seconds(transcript.duration_s)}"), title_align="left", border_style="cyan",
         subtitle=f"transcribed in {transcript.seconds_taken:.1f}s", subtitle_align="right",
     ))
 
@@ -66,7 +67,7 @@ def show_transcription(path: Path, spoken: Any) -> None:
 def show_transcript(text: str, *, seconds: float) -> None:
     console.print(Text.assemble(("Transcript", "bold cyan"), (f" ({format_seconds(seconds)} recorded):", "dim")))
     for line in (text or "(no speech recognised)").split("\n"):
-        console.print(Text.assemble(("│ ", "dim"), line))
+        console.print(Text.assemble(("│ ", "dim"), visible(line)))
 
 
 VOICE_INSTRUCTIONS = (
@@ -96,3 +97,79 @@ def show_speech_unavailable(reason: str) -> None:
 
 def show_voice_note(message: str) -> None:
     console.print(Text(message, style="dim"))
+
+
+def voice_instructions(silence: float) -> str:
+    return VOICE_INSTRUCTIONS.format(silence=silence)
+
+
+_ENDINGS = {"enter": "Enter pressed", "silence": "silence", "end_of_source": "end of the recording",
+            "time_limit": "time limit"}
+
+
+def show_recorded(seconds: float, ended_by: str) -> None:
+    console.print(Text(f"Recorded {format_seconds(seconds)} (stopped: {_ENDINGS.get(ended_by, ended_by)}).",
+                       style="dim"))
+
+
+def transcribing() -> Any:
+    from contextlib import nullcontext
+
+    return console.status("Transcribing…") if console.is_terminal else nullcontext()
+
+
+class RecordingMeter:
+    """The live level meter and elapsed time while recording (on a terminal only)."""
+
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self._live: Any = None
+        self._quiet = 0.0
+        self._heard = False
+        self._last = -1.0
+
+    def __enter__(self) -> "RecordingMeter":
+        if console.is_terminal:
+            from rich.live import Live
+
+            self._live = Live(self._render(-100.0, 0.0), console=console, auto_refresh=False, transient=True)
+            self._live.start()
+        else:
+            console.print(Text("● REC (recording)", style="bold red"))
+        return self
+
+    def _render(self, level: float, elapsed: float) -> Text:
+        stops_after = self.settings.silence_seconds if self._heard else self.settings.lead_in_seconds
+        return level_meter(level, elapsed, silence_dbfs=self.settings.silence_dbfs, quiet_for=self._quiet,
+                           stops_after=stops_after)
+
+    def update(self, level: float, elapsed: float) -> None:
+        if level >= self.settings.silence_dbfs:
+            self._heard, self._quiet = True, 0.0
+        else:
+            self._quiet += 0.1
+        if self._live is not None and elapsed - self._last >= 0.1:
+            self._last = elapsed
+            self._live.update(self._render(level, elapsed), refresh=True)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+
+
+def delivery_table(rows: list[Any]) -> Table:
+    """`stats`: the delivery of spoken answers, one session a row (latest last)."""
+    table = Table(title="Delivery of spoken answers (per session)", title_justify="left")
+    table.add_column("Session")
+    table.add_column("Started")
+    table.add_column("Spoken", justify="right")
+    table.add_column("words/min", justify="right")
+    table.add_column("Fillers", justify="right")
+    table.add_column("per min", justify="right")
+    table.add_column("Long pauses", justify="right")
+    for row in rows:
+        table.add_row(row.session_id[:8], row.started_at[:16].replace("T", " "), str(row.spoken),
+                      f"{row.words_per_minute:.0f}" if row.words_per_minute is not None else "-",
+                      str(row.fillers), f"{row.fillers_per_minute:.1f}" if row.fillers_per_minute is not None else "-",
+                      str(row.long_pauses))
+    return table

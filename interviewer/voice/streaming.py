@@ -1,0 +1,97 @@
+"""Transcribing while the candidate speaks, so the transcript is ready as soon as they stop.
+
+The recording is cut into pieces at pauses (a quiet stretch of `CUT_AFTER_QUIET` seconds once a
+piece holds `MIN_PIECE_SECONDS` of sound; at the latest after `MAX_PIECE_SECONDS`), and each piece
+is transcribed in a background thread while the next one is being spoken. When the recording
+ends only the last piece is left to transcribe: a few seconds of sound, whatever the answer's
+length. Word timestamps are shifted to the whole recording's time line.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from interviewer.voice import SAMPLE_RATE
+from interviewer.voice.transcriber import Transcriber, Transcript, Word
+
+CUT_AFTER_QUIET = 0.3
+MIN_PIECE_SECONDS = 5.0
+MAX_PIECE_SECONDS = 20.0
+_BYTES_PER_SECOND = 2 * SAMPLE_RATE
+
+
+class StreamingTranscription:
+    """Feed it every recorded chunk with its level; `finish()` returns the whole transcript."""
+
+    def __init__(self, transcriber: Transcriber, *, context: str | None, silence_dbfs: float) -> None:
+        self.transcriber = transcriber
+        self.context = context
+        self.silence_dbfs = silence_dbfs
+        self._pending = bytearray()
+        self._pending_start = 0.0  # seconds into the recording where the pending piece starts
+        self._quiet = 0.0
+        self._loud_until = 0  # bytes of the pending piece up to the end of its last sound
+        self._pieces: queue.Queue[tuple[float, bytes] | None] = queue.Queue()
+        self._results: list[Transcript] = []
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._work, name="transcribe-pieces", daemon=True)
+        self._worker.start()
+
+    def feed(self, chunk: bytes, level_dbfs: float) -> None:
+        self._pending += chunk
+        seconds = len(chunk) / _BYTES_PER_SECOND
+        if level_dbfs < self.silence_dbfs:
+            self._quiet += seconds
+        else:
+            self._quiet, self._loud_until = 0.0, len(self._pending)
+        length = len(self._pending) / _BYTES_PER_SECOND
+        if (length >= MIN_PIECE_SECONDS and self._quiet >= CUT_AFTER_QUIET) or length >= MAX_PIECE_SECONDS:
+            self._cut()
+
+    def _cut(self, *, last: bool = False) -> None:
+        keep = len(self._pending)
+        if last:  # the silence that ended the recording: Whisper would make up words for it
+            keep = min(keep, self._loud_until + int(0.5 * _BYTES_PER_SECOND))
+        if self._loud_until > 0 and keep > 0:  # a piece with no sound at all is not sent
+            self._pieces.put((self._pending_start, bytes(self._pending[:keep])))
+        self._pending_start += len(self._pending) / _BYTES_PER_SECOND
+        self._pending, self._loud_until = bytearray(), 0
+
+    def _work(self) -> None:
+        from interviewer.voice.audio import samples_from_pcm16
+
+        previous = ""
+        while True:
+            piece = self._pieces.get()
+            if piece is None:
+                return
+            if self._error is not None:
+                continue
+            start, data = piece
+            try:
+                # The piece before gives Whisper the thread of the answer, as one long
+                # transcription would have had it.
+                context = " ".join(part for part in (self.context, previous[-300:]) if part) or None
+                result = self.transcriber.transcribe(samples_from_pcm16(data), context=context)
+            except BaseException as exc:  # kept for finish(): the recording itself goes on
+                self._error = exc
+                continue
+            result.words = [Word(word.text, round(word.start + start, 3), round(word.end + start, 3),
+                                 word.probability) for word in result.words]
+            self._results.append(result)
+            previous = result.text
+
+    def finish(self) -> Transcript:
+        """Transcribe what is left and return the whole recording's transcript."""
+        self._cut(last=True)
+        total = self._pending_start
+        self._pieces.put(None)
+        self._worker.join()
+        if self._error is not None:
+            raise self._error
+        return Transcript(
+            text=" ".join(result.text for result in self._results if result.text).strip(),
+            duration_s=round(total, 3),
+            words=[word for result in self._results for word in result.words],
+            seconds_taken=round(sum(result.seconds_taken for result in self._results), 3),
+        )
