@@ -48,10 +48,11 @@ def delivery_lines(delivery: dict[str, Any]) -> list[RenderableType]:
     grid = Table.grid(padding=(0, 1))
     grid.add_column(style="bold")
     grid.add_column()
-    grid.add_row("Pace:", f"{pace}, {delivery.get('words', 0)} words in {format_seconds(delivery.get('speaking_s'))}")
-    grid.add_row("Fillers:", f"{delivery.get('filler_count', 0)}: {filler_text}")
-    grid.add_row("Long pauses:", pause_text)
-    grid.add_row("Most used:", used)
+    grid.add_row("Pace:", Text(f"{pace}, {delivery.get('words', 0)} words in "
+                                f"{format_seconds(delivery.get('speaking_s'))}"))
+    grid.add_row("Fillers:", Text(f"{delivery.get('filler_count', 0)}: {filler_text}"))
+    grid.add_row("Long pauses:", Text(pause_text))
+    grid.add_row("Most used:", Text(used))
     return [Text("Delivery", style="bold cyan"), grid]
 
 
