@@ -111,3 +111,26 @@ def test_review_pages_on_a_terminal_only(tmp_path, interviewer_home):
     # Not a terminal (a pipe, a file): printed directly, no pager, no colour codes.
     piped = run("review", "--all").output
     assert piped.count("Answer:") == 40 and "\x1b[" not in piped
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None or shutil.which("less") is None, reason="needs tmux and less")
+def test_quitting_less_early_ends_review_at_once_and_cleanly(tmp_path, interviewer_home):
+    from tests.test_tmux import Terminal  # noqa: PLC0415
+
+    graded_batch(tmp_path, rows=300)
+    pane = Terminal(interviewer_home)
+    try:
+        command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", "review", "--all"))
+        pane.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                  "new-session", "-d", "-x", "150", "-y", "40", "-s", "main", "-e", f"INTERVIEWER_HOME={interviewer_home}",
+                  "-e", "PAGER=less", "-e", "LESS=FRX", f"exec {command}")
+        pane.wait_for("Answer:")  # the first screen, while the rest is still being rendered
+        assert "Mean score" not in pane.screen()
+        pane.tmux("send-keys", "-t", "main", "q")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and pane.tmux("display", "-p", "-t", "main", "#{pane_dead}").strip() != "1":
+            time.sleep(0.1)
+        assert pane.tmux("display", "-p", "-t", "main", "#{pane_dead_status}").strip() == "0"
+        assert "Traceback" not in pane.screen()
+    finally:
+        pane.close()
