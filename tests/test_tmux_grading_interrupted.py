@@ -52,7 +52,7 @@ def test_ctrl_c_while_grading_then_resume_grades_the_answer(terminal, slow_judge
     assert [turn["answer"] for turn in stored["turns"]] == [FIRST] and stored["turns"][0]["score"] is None
     terminal.close()
 
-    terminal.start("practice", "--resume", "--grader", "offline", "--no-follow-ups")
+    terminal.start("practice", "--resume", "--grader", "offline")  # --no-follow-ups is kept
     screen = terminal.wait_for("Grading your answer to question 1")
     assert "1 answer to grade, 1 of 2 questions left" in screen
     terminal.wait_for("64.9/100")  # the offline grade of the stored answer

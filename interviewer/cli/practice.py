@@ -44,8 +44,10 @@ def practice(
         "--due", help="Ask what spaced repetition (FSRS) says is due: overdue questions first, then new ones.")] = False,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Continue the latest unfinished practice session with its remaining questions.")] = False,
-    follow_ups: Annotated[bool, typer.Option(
-        "--follow-ups/--no-follow-ups", help="Ask one follow-up on the weakest concept after each answer.")] = True,
+    follow_ups: Annotated[Optional[bool], typer.Option(
+        "--follow-ups/--no-follow-ups", show_default=False,
+        help="Ask one follow-up on the weakest concept after each answer (default: yes; --resume keeps the "
+        "session's choice).")] = None,
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
     judge_timeout: JudgeTimeoutOption = None,
@@ -91,6 +93,7 @@ def practice(
             session = start_session(
                 db, item_bank, level=level.value if level else None, topics=topic or [], count=count,
                 grader=choice, seed=seed, time_limit=time_limit, due=due, banks=banks,
+                follow_ups=follow_ups is not False,
             )
         except NothingDue as nothing:
             screen.show_nothing_due(nothing.message)
@@ -105,7 +108,7 @@ def practice(
     else:
         ui = TerminalUI(on_screen=lambda: start_warm_up(active))
     runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
-                             follow_ups=follow_ups)
+                             follow_ups=session.settings.get("follow_ups", True) if follow_ups is None else follow_ups)
     planned = len(session.settings.get("plan", []))
     if resume:
         asked = {turn.question_id for turn in transcripts.session_turns(db, session.id, with_grades=False)

@@ -353,6 +353,7 @@ def start_session(
     time_limit: float | None = None,
     due: bool = False,
     banks: Sequence[str] = (),
+    follow_ups: bool = True,
 ) -> transcripts.SessionRecord:
     """Choose the questions and record a new practice session holding the plan."""
     if count < 1:
@@ -370,7 +371,7 @@ def start_session(
         raise NothingDue("nothing is due for review" + (f" (next due at {upcoming} UTC)" if upcoming else ""))
     settings = {
         "plan": [item.id for item in chosen], "count": count, "seed": seed, "time_limit": time_limit,
-        "due": due, "grader": grader, "banks": list(banks),
+        "due": due, "grader": grader, "banks": list(banks), "follow_ups": follow_ups,
     }
     session_id = transcripts.create_session(
         db, kind=transcripts.PRACTICE, level=level, topics=list(topics), grader=grader, settings=settings,
