@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
-from interviewer.cli.render.literal import field
+from interviewer.cli.render.literal import field, in_markup
 
 if TYPE_CHECKING:
     from interviewer.evaluation import EvaluationReport, JudgeReport
@@ -40,11 +39,11 @@ def summary(report: EvaluationReport) -> None:
     )
     if len(report.graded_by) > 1 or (report.graded_by and report.grader not in report.graded_by):
         shares = ", ".join(f"{name} {count}" for name, count in sorted(report.graded_by.items()))
-        console.print(f"Graded by: {escape(shares)}.", soft_wrap=True)
+        console.print(f"Graded by: {in_markup(shares)}.", soft_wrap=True)
     if report.fallbacks:
         reasons = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in sorted(report.fallback_reasons.items()))
         console.print(f"[yellow]{report.fallbacks} of {report.n} answers fell back to another grader "
-                      f"({escape(reasons)}).[/]", soft_wrap=True)
+                      f"({in_markup(reasons)}).[/]", soft_wrap=True)
     if report.judge is not None:
         judge_section(report.judge)
 
@@ -66,7 +65,7 @@ def summary(report: EvaluationReport) -> None:
 def judge_section(judge: JudgeReport) -> None:
     """The judge's own agreement, its evidence grader's, the blend's, and what that means."""
     console.print()
-    model = escape(judge.model or "the judge")
+    model = in_markup(judge.model or "the judge")
     console.print(f"[bold]Judge[/] (model {model}): {judge.judged} answers judged, {judge.cached} from the cache, "
                   f"{judge.fell_back} fell back, {judge.not_sent} empty (not sent).", soft_wrap=True)
     if judge.replied:
@@ -77,15 +76,15 @@ def judge_section(judge: JudgeReport) -> None:
         for name, agreement in (("the model's own score", judge.own),
                                 (f"{judge.evidence_grader} alone (inside the judge)", judge.evidence),
                                 ("the blend (the grade)", judge.blend)):
-            table.add_row(escape(name), _number(agreement.pearson), _number(agreement.spearman))
+            table.add_row(in_markup(name), _number(agreement.pearson), _number(agreement.spearman))
         console.print(table)
         weights = ", ".join(f"{name} ({count})" for name, count in sorted(judge.weights.items()))
-        console.print(f"Blend weight used: {escape(weights)}.", style="dim", soft_wrap=True)
+        console.print(f"Blend weight used: {in_markup(weights)}.", style="dim", soft_wrap=True)
     for finding in judge.findings:
         warning = any(word in finding for word in ("barely vary", "less than", "costs", "no usable", "lowers"))
         console.print(Text(finding, style="yellow" if warning else ""), soft_wrap=True)
 
 
 def saved_weight(judge: JudgeReport, banks: list[str]) -> None:
-    console.print(f"Saved blend weight {judge.fitted_weight:.2f} for {escape(judge.model or '?')} on bank "
-                  f"{escape(', '.join(banks))}: grade, practice and evaluate use it from now on.", soft_wrap=True)
+    console.print(f"Saved blend weight {judge.fitted_weight:.2f} for {in_markup(judge.model or '?')} on bank "
+                  f"{in_markup(', '.join(banks))}: grade, practice and evaluate use it from now on.", soft_wrap=True)

@@ -47,3 +47,10 @@ def literal(text: object, style: str = "", *, multiline: bool = True) -> Text:
 def field(text: object, style: str = "") -> Text:
     """A one-line field (an id, a name, a file): newlines and tabs are escaped too."""
     return literal(text, style, multiline=False)
+
+
+def in_markup(text: object) -> str:
+    """A one-line field to put inside a rich markup string: visible, and its brackets escaped."""
+    from rich.markup import escape
+
+    return escape(visible(text, multiline=False))

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
-from interviewer.cli.render.literal import field, literal, visible
+from interviewer.cli.render.literal import field, in_markup, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
 from interviewer.review import BatchOverview, ScoreSeries, SessionReport, Stats
 from interviewer.store.transcripts import SessionRecord, SessionSummary, TurnRecord
@@ -220,7 +220,8 @@ def show_stats(stats: Stats, *, sessions_shown: int = 15) -> None:
 
 
 def show_regraded(count: int, grader: str, session_id: str) -> None:
-    console.print(f"Regraded {count} answer{'s' * (count != 1)} with the {grader} grader; earlier grades are kept. "
+    console.print(f"Regraded {count} answer{'s' * (count != 1)} with the {in_markup(grader)} grader; earlier "
+                  "grades are kept. "
                   f"`interviewer review {session_id[:8]}` shows the latest, `--json` all of them.")
 
 
