@@ -160,3 +160,38 @@ def test_stats_track_delivery_across_sessions(transcriber, recordings):
                for row in stats["delivery"])
     shown = runner.invoke(app, ["stats"]).output
     assert "Delivery" in shown and "words/min" in shown
+
+
+def test_grade_transcribes_an_audio_column_and_a_missing_file_is_a_row_error(transcriber, recordings, tmp_path):
+    import csv
+    import shutil
+
+    folder = tmp_path / "submissions"
+    (folder / "audio").mkdir(parents=True)
+    shutil.copy(recordings["backprop"], folder / "audio" / "ana.wav")
+    (folder / "audio" / "notes.wav").write_text("this is not a recording")
+    source = folder / "answers.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "candidate", "question_id", "answer", "audio"])
+        writer.writerow(["1", "ana", "tf/q3-backprop-in-tf", "", "audio/ana.wav"])
+        writer.writerow(["2", "ben", "tf/q3-backprop-in-tf", "It applies the chain rule to get gradients.", ""])
+        writer.writerow(["3", "cy", "tf/q3-backprop-in-tf", "", "audio/missing.wav"])
+        writer.writerow(["4", "di", "tf/q3-backprop-in-tf", "", "audio/notes.wav"])
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["grade", str(source), "--grader", "offline", "--report", str(report), "--json"])
+    assert result.exit_code == 1, result.output  # the run finished, some rows have an error
+    summary = json.loads(result.output)
+    assert summary["graded"] == 2 and summary["errors"] == 2
+    with (folder / "answers.graded.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[-1] == "transcript"
+    spoken, typed, missing, broken = rows
+    assert "chain rule" in spoken["transcript"].lower() and float(spoken["score"]) > 0 and not spoken["error"]
+    assert typed["transcript"] == "" and float(typed["score"]) > 0
+    assert missing["score"] == "" and missing["error"] == "line 4: audio 'audio/missing.wav': no such audio file"
+    assert broken["error"].startswith("line 5: audio 'audio/notes.wav': not a readable")
+    page = report.read_text()
+    assert "Transcript of" in page and "ana.wav" in page and "chain rule" in page.lower()
+    turns = json.loads(CliRunner().invoke(app, ["review", "latest", "--json"]).output)["turns"]
+    assert turns[0]["audio"] == str(folder / "audio" / "ana.wav") and turns[0]["delivery"]["words"] > 10

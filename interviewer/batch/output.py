@@ -17,6 +17,12 @@ OUTPUT_COLUMNS = (
     "id", "candidate", "question_id", "score", "verdict", "covered", "missing",
     "feedback", "needs_review", "grader", "error",
 )
+# Submissions with an audio column: what each recording was heard to say comes last.
+AUDIO_OUTPUT_COLUMNS = (*OUTPUT_COLUMNS, "transcript")
+
+
+def output_columns(audio: bool) -> tuple[str, ...]:
+    return AUDIO_OUTPUT_COLUMNS if audio else OUTPUT_COLUMNS
 
 
 def output_record(
@@ -26,7 +32,7 @@ def output_record(
     record: dict[str, Any] = {
         "id": submission.id, "candidate": submission.candidate, "question_id": question_id,
         "score": None, "verdict": None, "covered": "", "missing": "", "feedback": "",
-        "needs_review": False, "grader": "", "error": error,
+        "needs_review": False, "grader": "", "error": error, "transcript": submission.transcript,
     }
     if grade is not None:
         record.update(
@@ -57,8 +63,8 @@ def output_format(out: Path, explicit: str | None) -> str:
 class ResultWriter:
     """Appends output rows and flushes after every chunk, so a killed run loses at most one chunk."""
 
-    def __init__(self, path: Path, fmt: str, *, append: bool) -> None:
-        self.path, self.format = path, fmt
+    def __init__(self, path: Path, fmt: str, *, append: bool, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> None:
+        self.path, self.format, self.columns = path, fmt, columns
         fresh = not append or not path.exists() or path.stat().st_size == 0
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,15 +73,15 @@ class ResultWriter:
             raise InputError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
         self._csv = csv.writer(self._handle, lineterminator="\n") if fmt == "csv" else None
         if fresh and self._csv is not None:
-            self._csv.writerow(OUTPUT_COLUMNS)
+            self._csv.writerow(columns)
             self._handle.flush()
 
     def write(self, records: Iterable[Mapping[str, Any]]) -> None:
         if self._csv is not None:
-            self._csv.writerows([_csv_cells(record) for record in records])
+            self._csv.writerows([_csv_cells(record, self.columns) for record in records])
         else:
             self._handle.write("".join(
-                json.dumps({key: record[key] for key in OUTPUT_COLUMNS}, ensure_ascii=False) + "\n"
+                json.dumps({key: record[key] for key in self.columns}, ensure_ascii=False) + "\n"
                 for record in records
             ))
         self._handle.flush()
@@ -90,9 +96,9 @@ class ResultWriter:
         self.close()
 
 
-def _csv_cells(record: Mapping[str, Any]) -> list[str]:
+def _csv_cells(record: Mapping[str, Any], columns: tuple[str, ...] = OUTPUT_COLUMNS) -> list[str]:
     cells = []
-    for key in OUTPUT_COLUMNS:
+    for key in columns:
         value = record[key]
         if value is None:
             cells.append("")
@@ -103,8 +109,8 @@ def _csv_cells(record: Mapping[str, Any]) -> list[str]:
     return cells
 
 
-def _from_csv_cells(cells: list[str]) -> dict[str, Any]:
-    record: dict[str, Any] = dict(zip(OUTPUT_COLUMNS, cells))
+def _from_csv_cells(cells: list[str], columns: tuple[str, ...] = OUTPUT_COLUMNS) -> dict[str, Any]:
+    record: dict[str, Any] = dict(zip(columns, cells))
     record["score"] = float(record["score"]) if record["score"] else None
     record["needs_review"] = record["needs_review"] == "true"
     for key in ("verdict", "error"):
@@ -112,7 +118,7 @@ def _from_csv_cells(cells: list[str]) -> dict[str, Any]:
     return record
 
 
-def read_existing_output(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
+def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> Iterator[dict[str, Any]]:
     """The complete rows of an earlier run's output, in order.
 
     A run killed mid-write can leave a partial last row: the file is cut back to the end
@@ -123,12 +129,12 @@ def read_existing_output(path: Path, fmt: str) -> Iterator[dict[str, Any]]:
     if not path.exists() or path.stat().st_size == 0:
         return iter(())
     kept_end = 0
-    for kept_end, _ in _scan_output(path, fmt):  # first pass: where the complete rows end
+    for kept_end, _ in _scan_output(path, fmt, columns):  # first pass: where the complete rows end
         pass
     if kept_end < path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(kept_end)
-    return (record for _, record in _scan_output(path, fmt) if record)
+    return (record for _, record in _scan_output(path, fmt, columns) if record)
 
 
 def _not_ours(path: Path, why: str) -> InputError:
@@ -138,7 +144,7 @@ def _not_ours(path: Path, why: str) -> InputError:
     )
 
 
-def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _scan_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> Iterator[tuple[int, dict[str, Any]]]:
     """(end offset, record) of every complete row; a cut-short last row is left out."""
     with path.open("rb") as handle:
         offset = 0
@@ -146,7 +152,7 @@ def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
             header = handle.readline()
             if not header.endswith(b"\n"):
                 return  # killed while writing the header
-            if header.rstrip(b"\r\n") != ",".join(OUTPUT_COLUMNS).encode():
+            if header.rstrip(b"\r\n") != ",".join(columns).encode():
                 raise _not_ours(path, "its header differs")
             offset = len(header)
             yield offset, {}  # the header alone is a complete prefix
@@ -161,11 +167,11 @@ def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
                     cells = next(csv.reader([pending.decode("utf-8")]))
                 except (csv.Error, UnicodeDecodeError, StopIteration):
                     raise _not_ours(path, f"unreadable row at byte {offset}") from None
-                if len(cells) != len(OUTPUT_COLUMNS):
+                if len(cells) != len(columns):
                     raise _not_ours(path, f"a row with {len(cells)} columns at byte {offset}")
                 offset += len(pending)
                 pending = b""
-                yield offset, _from_csv_cells(cells)
+                yield offset, _from_csv_cells(cells, columns)
         else:
             for raw in handle:
                 if not raw.endswith(b"\n"):
@@ -174,7 +180,7 @@ def _scan_output(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any]]]:
                     record = json.loads(raw)
                 except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
                     raise _not_ours(path, f"bad JSON at byte {offset}") from None
-                if not isinstance(record, dict) or set(record) != set(OUTPUT_COLUMNS):
+                if not isinstance(record, dict) or set(record) != set(columns):
                     raise _not_ours(path, f"unexpected fields at byte {offset}")
                 offset += len(raw)
                 yield offset, record

@@ -50,7 +50,7 @@ class ReportSink:
 
     wants_details = False
 
-    def add(self, record: dict[str, Any], answer: str, grade: Grade | None) -> None: ...
+    def add(self, record: dict[str, Any], answer: str, grade: Grade | None, *, audio: str = "") -> None: ...
 
     def finish(self, summary: BatchSummary) -> None: ...
 
@@ -71,8 +71,8 @@ class HtmlReport(ReportSink):
         self._details_path = Path(name)
         self._details: IO[str] = os.fdopen(descriptor, "w", encoding="utf-8")
 
-    def add(self, record: dict[str, Any], answer: str, grade: Grade | None) -> None:
-        self._details.write(row_html(record, answer, grade))
+    def add(self, record: dict[str, Any], answer: str, grade: Grade | None, *, audio: str = "") -> None:
+        self._details.write(row_html(record, answer, grade, audio=audio))
 
     def discard(self) -> None:
         self._details.close()
@@ -167,8 +167,8 @@ def summary_html(summary: BatchSummary) -> str:
     return "".join(parts)
 
 
-def row_html(record: dict[str, Any], answer: str, grade: Grade | None) -> str:
-    """One answer's details: the answer, score, concepts with evidence, feedback."""
+def row_html(record: dict[str, Any], answer: str, grade: Grade | None, *, audio: str = "") -> str:
+    """One answer's details: the answer (a recording's transcript), score, concepts with evidence, feedback."""
     verdict = record.get("verdict") or ""
     tags = ""
     if record.get("error"):
@@ -181,7 +181,8 @@ def row_html(record: dict[str, Any], answer: str, grade: Grade | None) -> str:
         f"{_e(record.get('candidate'))} &middot; {_e(record.get('question_id'))} &middot; "
         f"<span class=\"v-{_e(verdict)}\">{_e(score)} {_e(verdict)}</span>{tags}</summary>\n"
     )
-    body = [f"<div class=\"answer\">{_e(answer)}</div>\n"]
+    body = [f"<p><b>Transcript of {_e(audio)}:</b></p>\n"] if audio else []
+    body.append(f"<div class=\"answer\">{_e(answer)}</div>\n")
     if record.get("error"):
         body.append(f"<p class=\"missing\">{_e(record['error'])}</p>\n")
     if grade is not None:

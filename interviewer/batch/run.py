@@ -19,9 +19,9 @@ from typing import Any
 from interviewer.bank.loader import Bank
 from interviewer.batch import store
 from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks
-from interviewer.batch.output import ResultWriter, output_format, read_existing_output
+from interviewer.batch.output import ResultWriter, output_columns, output_format, read_existing_output
 from interviewer.batch.report import HtmlReport, ReportSink
-from interviewer.batch.submissions import Submission, read_submissions
+from interviewer.batch.submissions import Submission, has_audio_column, read_submissions
 from interviewer.batch.summary import BatchSummary
 from interviewer.errors import InputError
 from interviewer.grading.protocol import Grader
@@ -72,6 +72,12 @@ def run_batch(
     if job.report is not None and job.report.resolve() in (source, out):
         raise InputError(f"{job.report}: the report would overwrite the submissions or output file")
     submissions = read_submissions(source, job.mapping)  # checks the file before anything is written
+    audio = has_audio_column(source, job.mapping)
+    if audio:
+        from interviewer.voice import require_transcription
+
+        require_transcription()  # recordings need the voice extra: say so before anything is written
+    columns = output_columns(audio)
     grader = grader_factory()
     resolver = QuestionResolver(bank, derive_rubric)
     summary = BatchSummary(source=str(source), output=str(out), format=fmt, grader=grader.name,
@@ -81,7 +87,7 @@ def run_batch(
     session_id = store.find_batch_session(db, source, out) if job.resume else None
     existing: Iterator[dict[str, Any]] = iter(())
     if session_id is not None or (job.resume and out.exists()):
-        existing = read_existing_output(out, fmt)
+        existing = read_existing_output(out, fmt, columns)
         if session_id is not None:
             earlier = store.session_grader(db, session_id)
             if earlier and earlier != grader.name:
@@ -99,8 +105,12 @@ def run_batch(
 
     started = time.perf_counter()
     try:
-        with ResultWriter(out, fmt, append=job.resume) as writer:
+        with ResultWriter(out, fmt, append=job.resume, columns=columns) as writer:
             fresh = _skip_done(submissions, existing, summary, report, db, session_id, out, notify)
+            if audio:
+                from interviewer.batch.audio import transcribe_recordings
+
+                fresh = transcribe_recordings(fresh, base=source.parent, resolver=resolver)
             first, snapshots = True, store.SnapshotRefs()
             for results in grade_in_chunks(fresh, grader, resolver, job.chunk_size, job.workers):
                 # The store first, then the file: the file is what --resume trusts, and
@@ -114,7 +124,7 @@ def run_batch(
                     summary.add(record)
                     if result.grade is not None:
                         summary.judge_usage.add(result.grade)
-                    report.add(record, result.submission.answer, result.grade)
+                    report.add(record, result.submission.answer, result.grade, audio=result.submission.audio)
                 notify(len(results))
         store.finish_batch_session(db, session_id)
         summary.seconds = time.perf_counter() - started
@@ -151,7 +161,7 @@ def _skip_done(
         summary.resumed += 1
         summary.add(record)
         grade = store.stored_grade(db, session_id, submission.row) if report.wants_details else None
-        report.add(record, submission.answer, grade)
+        report.add(record, submission.answer or record.get("transcript") or "", grade, audio=submission.audio)
         notify(1)
     if next(existing, None) is not None:
         raise InputError(

@@ -105,12 +105,13 @@ def record_chunk(
                 next_id + offset, session_id, submission.row - 1, "submission", None, item.id,
                 question_ref, rubric_ref,
                 submission.candidate or None, submission.answer, "answered", now, now, None,
+                submission.audio or None, json.dumps(submission.delivery) if submission.delivery else None,
             ))
             grades.append(_grade_row(next_id + offset, result.grade, now))
         db.executemany(
             "INSERT INTO turns (id, session_id, position, kind, parent_turn_id, question_id, question, rubric, "
-            "candidate, answer, status, asked_at, answered_at, seconds) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "candidate, answer, status, asked_at, answered_at, seconds, audio, delivery) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             turns,
         )
         db.executemany(_INSERT_GRADE, grades)

@@ -31,6 +31,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "reference_answer": ("reference_answer",),
     "keywords": ("keywords",),
     "answer": ("answer", "student_answer"),
+    "audio": ("audio",),  # a recorded answer (a path relative to the submissions file), in place of `answer`
 }
 
 
@@ -51,6 +52,9 @@ class Submission:
     keywords: str = ""
     answer: str = ""
     error: str | None = None
+    audio: str = ""  # the recording as the row names it; `answer` is empty until it is transcribed
+    transcript: str = ""  # what the recording says (the answer graded)
+    delivery: dict[str, Any] | None = None  # its delivery figures
 
 
 def is_jsonl(path: Path) -> bool:
@@ -179,10 +183,10 @@ def _resolve_header(header: list[str], mapping: dict[str, str], path: Path) -> d
             found = next((name for s in spellings if (name := _match(positions, s)) is not None), None)
         if found is not None:
             columns[field] = positions[found]
-    if "answer" not in columns:
+    if "answer" not in columns and "audio" not in columns:
         raise InputError(
-            f"{path}: no answer column (expected 'answer' or 'student_answer'; the header has: "
-            f"{_list_names(header)}). Map another name with --column answer=NAME"
+            f"{path}: no answer column (expected 'answer' or 'student_answer', or 'audio' for recordings; the "
+            f"header has: {_list_names(header)}). Map another name with --column answer=NAME"
         )
     if "question_id" not in columns and not {"question", "reference_answer"} <= columns.keys():
         raise InputError(
@@ -301,6 +305,15 @@ def make_submission(
     )
     if bad:
         return Submission(**base, error=f"{where}: field {_quoted([names.get(b, b) for b in bad])} must be text")
+    audio = texts["audio"].strip()
+    if audio and not texts["answer"].strip():
+        if not texts["question_id"].strip() and not (texts["question"].strip() and texts["reference_answer"].strip()):
+            return Submission(**base, audio=audio,
+                              error=f"{where}: missing field 'question_id' (or inline 'question' and 'reference_answer')")
+        return Submission(
+            **base, question=texts["question"].strip(), reference_answer=texts["reference_answer"].strip(),
+            keywords=texts["keywords"].strip(), audio=audio,
+        )
     if values.get("answer") is None:
         return Submission(**base, error=f"{where}: missing field '{names.get('answer', 'answer')}'")
     if not texts["question_id"].strip() and not (
@@ -321,6 +334,27 @@ def make_submission(
         **base, question=texts["question"].strip(), reference_answer=texts["reference_answer"].strip(),
         keywords=texts["keywords"].strip(), answer=answer.strip(),
     )
+
+
+def has_audio_column(path: Path, mapping: Mapping[str, str] | None = None) -> bool:
+    """Whether the submissions hold recordings: a CSV header with the audio column, or a JSONL
+    file whose first object has the field."""
+    name = (mapping or {}).get("audio", "audio").strip().lower()
+    try:
+        with Path(path).open("r", encoding="utf-8-sig", newline="") as handle:
+            if is_jsonl(path):
+                for line in handle:
+                    if line.strip():
+                        try:
+                            record = json.loads(line)
+                        except ValueError:
+                            return False
+                        return isinstance(record, dict) and any(str(key).strip().lower() == name for key in record)
+                return False
+            header = next(csv.reader(handle, delimiter="\t" if Path(path).suffix.lower() == ".tsv" else ","), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    return any(cell.strip().lower() == name for cell in header)
 
 
 def _quoted(names: list[str]) -> str:
