@@ -35,6 +35,10 @@ def test_an_authored_question_is_asked_as_written_and_a_contradiction_is_put_to_
     assert follow_up_question(concept, MISSING, said="Dropout removes the weakest neurons for good.") == (
         'You said "Dropout removes the weakest neurons for good". Are you sure about that? '
         "Which neurons does dropout drop, and how many?")
+    long_said = 'The "forget" gate ' + "multiplies the cell state by tanh of the input at every step " * 3
+    quoted = follow_up_question(concept, MISSING, said=long_said)
+    assert quoted.startswith("You said \"The 'forget' gate multiplies") and quoted.count('"') == 2
+    assert "…\". Are you sure about that?" in quoted
     plain = Concept(label="Forget gate", description="The forget gate decides what to discard.")
     assert follow_up_question(plain, MISSING, said="the forget gate uses tanh") == (
         'You said "the forget gate uses tanh". Are you sure about that? What role does the forget gate play here?')

@@ -56,7 +56,8 @@ def noun_phrase(label: str) -> str:
 
 
 def _short(text: str) -> str:
-    text = " ".join(text.split()).strip(" .")
+    """The candidate's words as they go between double quotes: one line, at most QUOTE_LIMIT."""
+    text = " ".join(text.split()).strip(" .").replace('"', "'")
     return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1].rstrip() + "…"
 
 
