@@ -150,6 +150,17 @@ def test_the_follow_up_targets_the_weakest_concept_and_a_judges_question_is_kept
     assert plan_follow_up(item, complete) is None
 
 
+def test_a_contradicted_concept_is_asked_about_first_with_the_candidates_own_words(bank):
+    item = bank.get("zeta/q2-lstm-gates")
+    grade = OfflineGrader().grade(GradeRequest.for_item(item, "The input gate decides what new information to store."))
+    said = "the output gate erases the cell state"
+    concepts = [result.model_copy(update={"error": said}) if result.label == "Output gate" else result
+                for result in grade.concepts]
+    prompt, concept = plan_follow_up(item, grade.model_copy(update={"concepts": concepts}))
+    assert concept.label == "Output gate"  # before the missing, required forget gate
+    assert prompt == (f'You said "{said}". Are you sure about that? What role does the output gate play here?')
+
+
 # ---------------------------------------------------------------- choosing questions
 
 
