@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,30 @@ def test_bank_commands_show_a_user_bank_literally(tmp_path):
     assert shown.exit_code == 0, shown.output
     assert_shown_literally(shown.output)
     assert "[/] think \\x1b]0;t\\x07" in shown.output and "[/]Random \\x1b[1mzeroing" in shown.output
+
+
+def test_csv_export_is_verbatim_into_a_pipe(tmp_path):
+    hostile_batch(tmp_path)
+    exported = run("export", "latest", "--format", "csv").output
+    assert HOSTILE_ANSWER in next(csv.DictReader(exported.splitlines(keepends=True)))["answer"]
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+@pytest.mark.parametrize("command", [["review", "latest", "--all"], ["review", "latest"],
+                                     ["export", "latest", "--format", "md"], ["export", "latest", "--format", "csv"]])
+def test_in_a_real_terminal_the_answer_neither_retitles_nor_clears_it(tmp_path, interviewer_home, command):
+    from tests.test_tmux import Terminal  # noqa: PLC0415
+
+    hostile_batch(tmp_path)
+    pane = Terminal(interviewer_home)
+    try:
+        line = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", *command))
+        pane.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
+                  "new-session", "-d", "-x", "250", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={interviewer_home}",
+                  "-e", "PAGER=cat", f"printf 'BEFORE\\n'; {line}; printf 'AFTER\\n'")
+        screen = pane.wait_for("AFTER")
+        assert "BEFORE" in screen, "the screen was cleared"
+        assert "\\x1b]0;pwned\\x07" in screen and "[/bold]eve\\x1b[31m" in screen
+        assert pane.tmux("display", "-p", "-t", "main", "#{pane_title}").strip() != "pwned"
+    finally:
+        pane.close()

@@ -108,10 +108,8 @@ def export(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Export a session's transcript as Markdown, JSON or CSV."""
-    import sys
-
     from interviewer.cli.render.markdown import transcript_markdown
-    from interviewer.cli.render.review import show_exported
+    from interviewer.cli.render.review import show_export_text, show_exported
     from interviewer.review import export_session, summarize
     from interviewer.store import transcripts
     from interviewer.store.db import connect
@@ -123,7 +121,7 @@ def export(
     else:
         text = export_session(db, record, fmt.value)
     if output is None:
-        sys.stdout.write(text)
+        show_export_text(text, verbatim_on_terminal=fmt is ExportFormat.json)
         return
     try:
         output.write_text(text, encoding="utf-8")

@@ -225,6 +225,15 @@ def show_regraded(count: int, grader: str, session_id: str) -> None:
                   f"`interviewer review {session_id[:8]}` shows the latest, `--json` all of them.")
 
 
+def show_export_text(text: str, *, verbatim_on_terminal: bool = False) -> None:
+    """An export on stdout: verbatim into a pipe or file; on a terminal, control characters visible
+    (JSON already escapes them, and stays valid JSON)."""
+    import sys
+
+    sys.stdout.write(text if verbatim_on_terminal or not sys.stdout.isatty() else visible(text))
+    sys.stdout.flush()
+
+
 def show_exported(path: str, fmt: str, turns: int) -> None:
     console.print(Text(f"Wrote {fmt} transcript ({turns} turns) to {visible(path, multiline=False)}."), soft_wrap=True)
 
