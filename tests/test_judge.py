@@ -192,7 +192,7 @@ def test_server_without_json_schema_falls_back_to_json_mode_and_remembers(server
     assert [r.response_type for r in server.chat_requests] == ["json_schema", "json_object", "json_object"]
     # JSON mode still carries the schema (llama-cpp-python's server turns it into a grammar).
     assert server.chat_requests[-1].body["response_format"]["schema"]["required"] == [
-        "concepts", "score", "feedback", "follow_up"]
+        "score", "concepts", "feedback", "follow_up"]
 
 
 def test_server_without_any_response_format_falls_back_to_plain_text(server):

@@ -69,7 +69,7 @@ JudgeTimeoutOption = Annotated[
         "--judge-timeout",
         min=0.1,
         help="Seconds to wait for one judge reply; then the answer is graded by the evidence grader "
-        "(default: 60; 120 for a server on this machine).",
+        "(default: 60; 300 for a server on this machine).",
         show_default=False,
     ),
 ]

@@ -28,9 +28,9 @@ DEFAULT_CONCURRENCY = 8
 # A server on this machine (llama.cpp, llama-cpp-python, Ollama on a laptop) usually generates one
 # reply at a time on the CPU: requests sent together only queue, and the last ones time out while
 # the server still works through the abandoned ones. So by default one answer at a time, and a
-# longer wait for a small CPU that needs tens of seconds per reply.
+# longer wait for a small CPU that needs tens of seconds, or minutes, per grammar-constrained reply.
 LOCAL_CONCURRENCY = 1
-LOCAL_TIMEOUT = 120.0
+LOCAL_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 
 from interviewer.bank.models import Question, Rubric
 
-PROMPT_VERSION = "judge-prompt-2"
+PROMPT_VERSION = "judge-prompt-3"
 
 ANSWER_START = "<<<CANDIDATE_ANSWER>>>"
 ANSWER_END = "<<<END_CANDIDATE_ANSWER>>>"
@@ -45,10 +45,10 @@ feedback for the candidate: what the answer did well, what a strong answer would
 concrete next step to study; and the one follow-up question a real interviewer would ask next
 about the weakest point.
 
-Reply with a single JSON object and nothing else. Its keys: "concepts", a list holding one
-object per rubric concept with the keys "label" (the rubric label exactly as given), "status"
-and "quote"; "score", an integer; "feedback", an object with the keys "good", "missing" and
-"next_step"; "follow_up", a string."""
+Reply with a single JSON object and nothing else. Its keys, in this order: "score", an integer;
+"concepts", a list holding one object per rubric concept with the keys "label" (the rubric label
+exactly as given), "status" and "quote"; "feedback", an object with the keys "good", "missing"
+and "next_step"; "follow_up", a string."""
 
 
 def subject_of(question: Question) -> str:
