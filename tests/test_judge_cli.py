@@ -134,3 +134,22 @@ def test_batch_summary_totals_the_judges_tokens_and_counts_cached_replies(server
     assert "judge: 0 answers judged, 2 from the cache; 0 tokens" in " ".join(shown.output.split())
     offline = run("grade", str(path), "--grader", "offline", "--json", "--out", str(tmp_path / "offline.csv"))
     assert json.loads(offline.output)["judge_usage"] is None
+
+
+def test_a_judge_answering_http_500_costs_a_few_requests_not_three_per_row(server, tmp_path):
+    item = next(iter(load_default_bank()))
+    path = tmp_path / "thirty.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "question_id", "answer"])
+        for n in range(30):
+            writer.writerow([str(n + 1), item.id, f"{item.question.reference_answer} ({n})"])
+    server.queue(error(500, "boom"))
+    result = run("grade", str(path), "--grader", "judge", "--judge-base-url", server.url, "--judge-model", "m",
+                 "--out", str(tmp_path / "graded.csv"))
+    # A server on this machine gets one answer at a time: the first is tried three times, the
+    # next two once, then the judge is switched off (30 rows x 3 tries = 90 requests before).
+    assert len(server.chat_requests) == 5
+    assert " ".join(result.output.split()).count("the judge is not called again in this run") == 1
+    failures = [grade["details"]["judge"]["failure"] for grade in stored_grades()]
+    assert failures == ["server_error"] * 30
