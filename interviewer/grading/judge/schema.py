@@ -74,7 +74,7 @@ def response_schema(rubric: Rubric) -> dict[str, Any]:
     }
 
 
-def with_length_limits(schema: dict[str, Any], max_chars: int = 160) -> dict[str, Any]:
+def with_length_limits(schema: dict[str, Any], max_chars: int = 120) -> dict[str, Any]:
     """The schema with bounded strings, the score as an enum of 0..100 and exactly one entry per
     concept, for grammar-constrained JSON mode (llama-cpp-python): a small model cannot ramble
     until the token limit nor write a score over 100. Kept out of the strict json_schema request,
