@@ -8,14 +8,25 @@ does (the question and its rubric's concepts as context), and compared with the 
 error rate (WER) over all words, real-time factor (transcription seconds / audio seconds,
 model loading excluded), and the offline grade of the transcript vs the grade of the text.
 
-    .venv/bin/python benchmarks/voice.py [--chars 320] [--limit N] [--latency-runs 3]
+Fillers: espeak-ng speaks answers with "um", "uh", "you know" and "like" put in, and the share
+of them the delivery figures find is reported per filler.
+
+Latency (practice --voice in a pseudo-terminal, the answer replayed from a file at its pace,
+speech written to INTERVIEWER_SPEECH_DIR): from launch until the first question's speech has
+started (its WAV file holds sound), and from the end of a 30-second answer ("Recorded" on
+screen) until its transcript is on screen.
+
+    .venv/bin/python benchmarks/voice.py [--chars 320] [--limit N] [--runs 3] [--only accuracy|fillers|latency]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pty
 import re
+import select
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -28,6 +39,7 @@ from interviewer.bank.loader import load_default_bank  # noqa: E402
 from interviewer.grading.models import GradeRequest  # noqa: E402
 from interviewer.grading.offline import OfflineGrader  # noqa: E402
 from interviewer.voice.audio import read_audio  # noqa: E402
+from interviewer.voice.delivery import find_fillers  # noqa: E402
 from interviewer.voice.speech import synthesize  # noqa: E402
 from interviewer.voice.transcriber import Transcriber  # noqa: E402
 from interviewer.voice.vocabulary import context_for  # noqa: E402
@@ -114,15 +126,139 @@ def accuracy(args: argparse.Namespace) -> None:
           f"within 10 points: {sum(gap <= 10 for gap in gaps)}/{len(gaps)}")
 
 
+FILLERS = ("um", "uh", "you know", "like")
+
+
+def with_fillers(text: str) -> tuple[str, dict[str, int]]:
+    """TEXT with a filler set off by commas before every fourth word (cycling through FILLERS)."""
+    words = text.split()
+    out, counts = [], {name: 0 for name in FILLERS}
+    for index, word in enumerate(words):
+        if index % 4 == 0 and index + 1 < len(words):
+            filler = FILLERS[(index // 4) % len(FILLERS)]
+            counts[filler] += 1
+            if out and not out[-1].endswith((",", ".")):
+                out[-1] += ","
+            out.append(f"{filler},")
+        out.append(word)
+    text = " ".join(out)
+    return text[:1].upper() + text[1:], counts
+
+
+def fillers(args: argparse.Namespace) -> None:
+    bank = load_default_bank([])
+    items = list(bank)[: args.filler_answers]
+    transcriber = Transcriber()
+    said = {name: 0 for name in FILLERS}
+    kept = {name: 0 for name in FILLERS}
+    with tempfile.TemporaryDirectory() as folder:
+        for number, item in enumerate(items):
+            text, counts = with_fillers(speakable(item.question.reference_answer, 200))
+            wav = synthesize(text, Path(folder) / f"f{number}.wav", voice=args.voice)
+            transcript = transcriber.transcribe(wav, context=context_for(item))
+            found, _ = find_fillers(transcript.text.split())
+            for name in FILLERS:
+                said[name] += counts[name]
+                kept[name] += min(found.get(name, 0), counts[name])
+            if args.verbose:
+                print(f"   said:  {text}\n   heard: {transcript.text}")
+    total_said, total_kept = sum(said.values()), sum(kept.values())
+    print(f"fillers found in the transcripts: {total_kept}/{total_said} ({total_kept / total_said:.0%}); " + ", ".join(
+        f"{name} {kept[name]}/{said[name]}" for name in FILLERS))
+
+
+def _run_in_terminal(args: list[str], env: dict[str, str], markers: list[bytes], *, answer_keys: bool,
+                     timeout: float = 180) -> dict[bytes, float]:
+    """Run the CLI in a pseudo-terminal; the time each marker first appears (seconds from launch)."""
+    controller, terminal = pty.openpty()
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "interviewer", *args], stdin=terminal, stdout=terminal,
+                               stderr=terminal, env=env, close_fds=True)
+    os.close(terminal)
+    seen, times, pressed = b"", {}, False
+    speech_dir = Path(env["INTERVIEWER_SPEECH_DIR"])
+    try:
+        while time.perf_counter() - started < timeout and len(times) < len(markers):
+            if b"speech" not in times and any(p.stat().st_size > 1000 for p in speech_dir.glob("*.wav")):
+                times[b"speech"] = time.perf_counter() - started
+            ready, _, _ = select.select([controller], [], [], 0.01)
+            if ready:
+                try:
+                    seen += os.read(controller, 65536)
+                except OSError:
+                    break
+            for marker in markers:
+                if marker not in times and marker != b"speech" and marker in seen:
+                    times[marker] = time.perf_counter() - started
+            if answer_keys and not pressed and b"Press Enter to start recording" in seen:
+                os.write(controller, b"\n")
+                pressed = True
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    return times
+
+
+def latency(args: argparse.Namespace) -> None:
+    bank = load_default_bank([])
+    with tempfile.TemporaryDirectory() as folder:
+        long_text = ""
+        for item in bank:
+            long_text = f"{long_text} {speakable(item.question.reference_answer, 320)}".strip()
+            wav = synthesize(long_text, Path(folder) / "long.wav", voice=args.voice)
+            if read_audio(wav).size / 16000 >= 31:
+                break
+        spoken = Path(folder) / "answer30.wav"  # 30 s of speech, then the answer stops
+        subprocess.run(["sox", str(wav), "-r", "16000", str(spoken), "trim", "0", "30"], check=True)
+        paused = Path(folder) / "answer30-silence.wav"  # ... and the speaker falls silent
+        subprocess.run(["sox", str(spoken), str(paused), "pad", "0", "4"], check=True)
+        firsts, after_silence, after_enter = [], [], []
+        for run in range(args.runs):
+            for answer, results in ((paused, after_silence), (spoken, after_enter)):
+                home = Path(folder) / f"home-{run}-{answer.stem}"
+                speech = Path(folder) / f"speech-{run}-{answer.stem}"
+                speech.mkdir()
+                env = {**os.environ, "INTERVIEWER_HOME": str(home), "INTERVIEWER_SPEECH_DIR": str(speech),
+                       "INTERVIEWER_AUDIO_SOURCE": str(answer), "COLUMNS": "120"}
+                times = _run_in_terminal(
+                    ["practice", "--voice", "--grader", "offline", "-n", "1", "--no-follow-ups"],
+                    env, [b"speech", "● REC".encode(), b"Recorded ", b" recorded):"], answer_keys=True)
+                nan = float("nan")
+                if answer is paused:
+                    firsts.append(times.get(b"speech", nan))
+                    # the answer ends 30 s into the recording; silence then ends the recording
+                    results.append(times.get(b" recorded):", nan) - (times.get("● REC".encode(), nan) + 30.0))
+                else:
+                    # the recording stops the moment the speech does (as when Enter is pressed at once)
+                    results.append(times.get(b" recorded):", nan) - times.get(b"Recorded ", nan))
+            print(f"run {run + 1}: first question spoken after {firsts[-1]:.2f} s; transcript "
+                  f"{after_silence[-1]:.2f} s after a 30 s answer (silence ends the recording), "
+                  f"{after_enter[-1]:.2f} s after the recording stops at once", flush=True)
+    print(f"first question read aloud: median {statistics.median(firsts):.2f} s, worst {max(firsts):.2f} s")
+    print(f"transcript after a 30 s answer, silence ending it: median {statistics.median(after_silence):.2f} s, "
+          f"worst {max(after_silence):.2f} s")
+    print(f"transcript after a 30 s answer stopped at once: median {statistics.median(after_enter):.2f} s, "
+          f"worst {max(after_enter):.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--chars", type=int, default=320)
-    parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--voice", default=None)
-    parser.add_argument("--no-context", action="store_true")
+    parser.add_argument("--chars", type=int, default=320, help="characters of each model answer spoken")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions (accuracy)")
+    parser.add_argument("--filler-answers", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3, help="latency runs")
+    parser.add_argument("--voice", default=None, help="an espeak-ng voice (default: its own)")
+    parser.add_argument("--only", choices=("accuracy", "fillers", "latency"))
+    parser.add_argument("--no-context", action="store_true", help="transcribe without the question as context")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    accuracy(args)
+    if args.only in (None, "accuracy"):
+        accuracy(args)
+    if args.only in (None, "fillers"):
+        fillers(args)
+    if args.only in (None, "latency"):
+        latency(args)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """Transcribing while the candidate speaks, so the transcript is ready as soon as they stop.
 
 The recording is cut into pieces at pauses (a quiet stretch of `CUT_AFTER_QUIET` seconds once a
-piece holds `MIN_PIECE_SECONDS` of sound; at the latest after `MAX_PIECE_SECONDS`), and each piece
-is transcribed in a background thread while the next one is being spoken. When the recording
-ends only the last piece is left to transcribe: a few seconds of sound, whatever the answer's
-length. Word timestamps are shifted to the whole recording's time line.
+piece holds `MIN_PIECE_SECONDS` of sound, any piece at a pause of `CUT_AT_PAUSE` seconds, and at
+the latest after `MAX_PIECE_SECONDS`), and each piece is transcribed in a background thread while
+the next one is being spoken. Whisper costs about the same for any piece up to 30 s (it always
+reads a 30-second window), so pieces are not made short for their own sake. When the candidate
+stops talking, their last piece is cut after `CUT_AT_PAUSE` and transcribed during the silence
+that ends the recording; pressing Enter right away leaves that one piece to transcribe. Word
+timestamps are shifted to the whole recording's time line.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from interviewer.voice import SAMPLE_RATE
 from interviewer.voice.transcriber import Transcriber, Transcript, Word
 
 CUT_AFTER_QUIET = 0.3
+CUT_AT_PAUSE = 0.8
 MIN_PIECE_SECONDS = 5.0
 MAX_PIECE_SECONDS = 20.0
 _BYTES_PER_SECOND = 2 * SAMPLE_RATE
@@ -45,13 +49,19 @@ class StreamingTranscription:
         else:
             self._quiet, self._loud_until = 0.0, len(self._pending)
         length = len(self._pending) / _BYTES_PER_SECOND
-        if (length >= MIN_PIECE_SECONDS and self._quiet >= CUT_AFTER_QUIET) or length >= MAX_PIECE_SECONDS:
+        if not self._loud_until and length > 1.0:  # silence before any sound: keep only its end
+            drop = len(self._pending) - int(0.3 * _BYTES_PER_SECOND)
+            drop -= drop % 2
+            self._pending_start += drop / _BYTES_PER_SECOND
+            del self._pending[:drop]
+            return
+        if self._loud_until and ((length >= MIN_PIECE_SECONDS and self._quiet >= CUT_AFTER_QUIET)
+                                 or self._quiet >= CUT_AT_PAUSE or length >= MAX_PIECE_SECONDS):
             self._cut()
 
-    def _cut(self, *, last: bool = False) -> None:
-        keep = len(self._pending)
-        if last:  # the silence that ended the recording: Whisper would make up words for it
-            keep = min(keep, self._loud_until + int(0.5 * _BYTES_PER_SECOND))
+    def _cut(self) -> None:
+        # Past the last sound only half a second is sent: on a long silence Whisper makes up words.
+        keep = min(len(self._pending), self._loud_until + int(0.5 * _BYTES_PER_SECOND))
         if self._loud_until > 0 and keep > 0:  # a piece with no sound at all is not sent
             self._pieces.put((self._pending_start, bytes(self._pending[:keep])))
         self._pending_start += len(self._pending) / _BYTES_PER_SECOND
@@ -83,7 +93,7 @@ class StreamingTranscription:
 
     def finish(self) -> Transcript:
         """Transcribe what is left and return the whole recording's transcript."""
-        self._cut(last=True)
+        self._cut()
         total = self._pending_start
         self._pieces.put(None)
         self._worker.join()

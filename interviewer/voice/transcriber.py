@@ -78,8 +78,9 @@ class Transcriber:
                 from faster_whisper import WhisperModel
 
                 location = self._location or model_location()
-                self._model = WhisperModel(location, device="cpu", compute_type="int8",
-                                           cpu_threads=os.cpu_count() or 1)
+                # One thread: CTranslate2's worker threads spin while they wait, and on busy cores
+                # (the recorder, the screen, other programs) two of them were several times slower.
+                self._model = WhisperModel(location, device="cpu", compute_type="int8", cpu_threads=1)
             except InputError as exc:
                 self._error = exc
             except Exception as exc:  # a damaged model folder, an unsupported model
@@ -117,6 +118,8 @@ class Transcriber:
         segments, info = model.transcribe(
             samples.astype(np.float32), language="en", beam_size=BEAM_SIZE, word_timestamps=True,
             condition_on_previous_text=False, initial_prompt=context or None, vad_filter=False,
+            # one pass: the fallback to sampling at higher temperatures can take many times longer
+            temperature=0.0,
         )
         words: list[Word] = []
         texts: list[str] = []

@@ -149,7 +149,8 @@ class RecordingMeter:
             self._heard, self._quiet = True, 0.0
         else:
             self._quiet += 0.1
-        if self._live is not None and elapsed - self._last >= 0.1:
+        # Twice a second: redrawing at every chunk took the CPU the transcription needs.
+        if self._live is not None and elapsed - self._last >= 0.5:
             self._last = elapsed
             self._live.update(self._render(level, elapsed), refresh=True)
 
