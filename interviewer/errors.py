@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class InterviewerError(Exception):
     """A problem the user can fix: bad input, a missing file, an unreadable database."""
@@ -38,3 +40,26 @@ class StoreError(InterviewerError):
     """The transcript database cannot be opened or is damaged."""
 
     exit_code = 3
+
+
+class WriteError(InterviewerError):
+    """A file could not be written: the disk is full, the folder is read-only (exit code 4)."""
+
+    exit_code = 4
+
+
+def write_error(path: object, exc: BaseException, what: str = "the file") -> WriteError:
+    """One line naming the file and why it could not be written (an OSError or a SQLite error)."""
+    return WriteError(f"{path}: cannot write {what} ({why_not_written(exc)})")
+
+
+def why_not_written(exc: BaseException) -> str:
+    number = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    if number in (errno.ENOSPC, errno.EDQUOT) or "disk is full" in text:
+        return "the disk is full"
+    if number == errno.EROFS or "readonly" in text or "read-only" in text:
+        return "the folder is read-only"
+    if number in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    return getattr(exc, "strerror", None) or str(exc)

@@ -17,7 +17,7 @@ from typing import Any
 
 from interviewer.bank.models import Question, Rubric
 from interviewer.errors import InputError
-from interviewer.grading.models import ConceptStatus, GradeRequest
+from interviewer.grading.models import ConceptStatus, GradeRequest, fallback_kind
 from interviewer.grading.protocol import Grader
 from interviewer.store import transcripts
 from interviewer.store.transcripts import SessionRecord, TurnRecord
@@ -419,6 +419,15 @@ def gradable_turns(db: sqlite3.Connection, session: SessionRecord) -> list[TurnR
             if turn.status == "answered" and turn.answer is not None and turn.rubric]
 
 
+@dataclass
+class Regraded:
+    """What a regrade did: answers graded, by which grader, and why some fell back."""
+
+    count: int = 0
+    by_grader: Counter = field(default_factory=Counter)
+    fallback_reasons: Counter = field(default_factory=Counter)
+
+
 def regrade_session(
     db: sqlite3.Connection,
     session: SessionRecord,
@@ -426,10 +435,10 @@ def regrade_session(
     *,
     chunk: int = 256,
     progress: Callable[[int, int], None] | None = None,
-) -> int:
+) -> Regraded:
     """Grade every answered turn again from its snapshot; new grades are added, old ones kept."""
     turns = gradable_turns(db, session)
-    done = 0
+    done = Regraded()
     for start in range(0, len(turns), chunk):
         part = turns[start:start + chunk]
         requests = [
@@ -439,7 +448,11 @@ def regrade_session(
         ]
         grades = grader.grade_many(requests)
         transcripts.add_grades_many(db, zip((turn.id for turn in part), grades))
-        done += len(part)
+        done.count += len(part)
+        for grade in grades:
+            done.by_grader[grade.grader] += 1
+            if grade.fallback_reason:
+                done.fallback_reasons[fallback_kind(grade.fallback_reason)] += 1
         if progress:
-            progress(done, len(turns))
+            progress(done.count, len(turns))
     return done

@@ -17,7 +17,7 @@ from interviewer.cli import app
 from interviewer.grading.models import verdict_for
 
 OUTPUT_HEADER = ["id", "candidate", "question_id", "score", "verdict", "covered", "missing", "feedback",
-                 "needs_review", "grader", "error"]
+                 "needs_review", "grader", "fallback_reason", "error"]
 
 BANK_QUESTIONS = """\
 bank: batchtest

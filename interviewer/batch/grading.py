@@ -19,11 +19,14 @@ from interviewer.bank.loader import Bank
 from interviewer.bank.models import QUESTION_ID_PATTERN, BankQuestion, Concept, Level, Question, Rubric
 from interviewer.batch.output import output_record
 from interviewer.batch.submissions import Submission
-from interviewer.grading.models import Grade, GradeRequest
+from interviewer.grading.models import Grade, GradeRequest, WarningKind
 from interviewer.grading.pool import GradingPool, can_run_in_processes, grade_requests
 from interviewer.grading.protocol import Grader
 
 CHUNK_SIZE = 256
+# The first chunks are smaller, so progress shows (and the first rows reach the output) within
+# seconds even with a slow grader; later chunks are full size for throughput.
+FIRST_CHUNK_SIZES = (8, 32, 128)
 
 RubricDeriver = Callable[[Question], Rubric]
 
@@ -40,6 +43,14 @@ class BatchResult:
 
     def record(self) -> dict[str, Any]:
         return output_record(self.submission, self.question_id, self.grade, self.error)
+
+    def judge_failure_as_error(self) -> BatchResult:
+        """This row as an error when the judge failed on it (no fallback grade kept)."""
+        if self.grade is None or not self.grade.has_warning(WarningKind.judge_failed):
+            return self
+        reason = (self.grade.fallback_reason or "judge failed").removeprefix("judge: ")
+        return BatchResult(self.submission, self.question_id, item=self.item,
+                           error=f"line {self.submission.line}: the judge failed ({reason}); not graded")
 
 
 # --- questions for rows --------------------------------------------------------------------
@@ -97,12 +108,14 @@ class QuestionResolver:
 
 
 def _chunks(items: Iterable[Submission], size: int) -> Iterator[list[Submission]]:
+    sizes = [min(first, size) for first in FIRST_CHUNK_SIZES]
     chunk: list[Submission] = []
     for item in items:
         chunk.append(item)
-        if len(chunk) >= size:
+        if len(chunk) >= (sizes[0] if sizes else size):
             yield chunk
             chunk = []
+            sizes = sizes[1:]
     if chunk:
         yield chunk
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from interviewer.batch.submissions import Submission, is_jsonl
-from interviewer.errors import InputError
+from interviewer.errors import InputError, write_error
 from interviewer.grading.models import Grade
 
 OUTPUT_COLUMNS = (
     "id", "candidate", "question_id", "score", "verdict", "covered", "missing",
-    "feedback", "needs_review", "grader", "error",
+    "feedback", "needs_review", "grader", "fallback_reason", "error",
 )
 # Submissions with an audio column: what each recording was heard to say comes last.
 AUDIO_OUTPUT_COLUMNS = (*OUTPUT_COLUMNS, "transcript")
@@ -32,7 +32,8 @@ def output_record(
     record: dict[str, Any] = {
         "id": submission.id, "candidate": submission.candidate, "question_id": question_id,
         "score": None, "verdict": None, "covered": "", "missing": "", "feedback": "",
-        "needs_review": False, "grader": "", "error": error, "transcript": submission.transcript,
+        "needs_review": False, "grader": "", "fallback_reason": "", "error": error,
+        "transcript": submission.transcript,
     }
     if grade is not None:
         record.update(
@@ -43,6 +44,7 @@ def output_record(
             feedback=feedback_text(grade),
             needs_review=grade.needs_review,
             grader=grade.grader,
+            fallback_reason=grade.fallback_reason or "",
         )
     return record
 
@@ -70,24 +72,39 @@ class ResultWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = path.open("w" if fresh else "a", encoding="utf-8", newline="")
         except OSError as exc:
-            raise InputError(f"{path}: cannot write the output ({exc.strerror or exc})") from None
+            raise write_error(path, exc, "the output") from None
         self._csv = csv.writer(self._handle, lineterminator="\n") if fmt == "csv" else None
+        self._failed = False
         if fresh and self._csv is not None:
-            self._csv.writerow(columns)
-            self._handle.flush()
+            self._guarded(lambda: self._csv.writerow(columns))
 
     def write(self, records: Iterable[Mapping[str, Any]]) -> None:
         if self._csv is not None:
-            self._csv.writerows([_csv_cells(record, self.columns) for record in records])
+            rows = [_csv_cells(record, self.columns) for record in records]
+            self._guarded(lambda: self._csv.writerows(rows))
         else:
-            self._handle.write("".join(
+            text = "".join(
                 json.dumps({key: record[key] for key in self.columns}, ensure_ascii=False) + "\n"
                 for record in records
-            ))
-        self._handle.flush()
+            )
+            self._guarded(lambda: self._handle.write(text))
+
+    def _guarded(self, write: Any) -> None:
+        """Write and flush; a failure (full disk) is one clear WriteError. What reached the
+        file may end in a cut-short row, which --resume cuts back."""
+        try:
+            write()
+            self._handle.flush()
+        except OSError as exc:
+            self._failed = True
+            raise write_error(self.path, exc, "the output") from None
 
     def close(self) -> None:
-        self._handle.close()
+        try:
+            self._handle.close()
+        except OSError as exc:
+            if not self._failed:  # after a failed write, the unwritten rest is dropped on purpose
+                raise write_error(self.path, exc, "the output") from None
 
     def __enter__(self) -> "ResultWriter":
         return self

@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from interviewer.errors import InputError
+from interviewer.errors import write_error
 from interviewer.grading.models import Grade
 
 if TYPE_CHECKING:
@@ -67,19 +67,29 @@ class HtmlReport(ReportSink):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             descriptor, name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".part", dir=self.path.parent)
         except OSError as exc:
-            raise InputError(f"{self.path}: cannot write the report ({exc.strerror or exc})") from None
+            raise write_error(self.path, exc, "the report") from None
         self._details_path = Path(name)
         self._details: IO[str] = os.fdopen(descriptor, "w", encoding="utf-8")
 
     def add(self, record: dict[str, Any], answer: str, grade: Grade | None, *, audio: str = "") -> None:
-        self._details.write(row_html(record, answer, grade, audio=audio))
+        try:
+            self._details.write(row_html(record, answer, grade, audio=audio))
+        except OSError as exc:
+            raise write_error(self.path, exc, "the report") from None
 
     def discard(self) -> None:
-        self._details.close()
+        try:
+            self._details.close()
+        except OSError:
+            pass  # what could not be written is being thrown away
         self._details_path.unlink(missing_ok=True)
 
     def finish(self, summary: BatchSummary) -> None:
-        self._details.close()
+        try:
+            self._details.close()
+        except OSError as exc:
+            self.discard()
+            raise write_error(self.path, exc, "the report") from None
         final = self.path.with_name(f".{self.path.name}.tmp")
         try:
             with final.open("w", encoding="utf-8") as page, self._details_path.open(encoding="utf-8") as details:
@@ -90,7 +100,7 @@ class HtmlReport(ReportSink):
                 page.write("</body>\n</html>\n")
             os.replace(final, self.path)
         except OSError as exc:
-            raise InputError(f"{self.path}: cannot write the report ({exc.strerror or exc})") from None
+            raise write_error(self.path, exc, "the report") from None
         finally:
             self._details_path.unlink(missing_ok=True)
             final.unlink(missing_ok=True)
@@ -104,7 +114,7 @@ def _head(summary: BatchSummary) -> str:
         f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<h1>{_e(title)}</h1>\n"
         f"<p class=\"meta\">Source: {_e(summary.source)}<br>Output: {_e(summary.output)}<br>"
-        f"Grader: {_e(summary.grader)}</p>\n"
+        f"Grader chosen: {_e(summary.grader)}</p>\n"
     )
 
 
@@ -122,13 +132,22 @@ def _stats_table(title: str, key: str, stats: dict[str, ScoreStats]) -> str:
     )
 
 
+def _fallbacks_html(summary: BatchSummary) -> str:
+    if not summary.fallbacks:
+        return ""
+    rows = "".join(f"<tr><td>{_e(reason)}</td><td class=\"num\">{count:,}</td></tr>\n"
+                   for reason, count in summary.fallback_reasons.items())
+    return (f"<h2>Fell back to another grader ({summary.fallbacks:,})</h2>\n"
+            f"<table><tr><th>Why</th><th>Answers</th></tr>\n{rows}</table>\n")
+
+
 def summary_html(summary: BatchSummary) -> str:
     overall = summary.overall
     cards = "".join(
         f"<div class=\"card\">{_e(label)}<b>{_e(value)}</b></div>"
         for label, value in (
             ("Rows", f"{summary.rows:,}"), ("Graded", f"{summary.graded:,}"), ("Errors", f"{summary.errors:,}"),
-            ("Needs review", f"{summary.needs_review:,}"),
+            ("Needs review", f"{summary.needs_review:,}"), ("Fell back", f"{summary.fallbacks:,}"),
             ("Mean score", overall.mean if overall.mean is not None else "-"),
             ("Median score", overall.median if overall.median is not None else "-"),
         )
@@ -143,6 +162,8 @@ def summary_html(summary: BatchSummary) -> str:
     parts = [
         f"<h2>Summary</h2>\n<div class=\"cards\">{cards}</div>\n",
         f"<h2>Score histogram</h2>\n<table><tr><th>Score</th><th>Answers</th><th></th></tr>\n{bars}</table>\n",
+        _stats_table("Per grader", "Grader", summary.per_grader),
+        _fallbacks_html(summary),
         _stats_table("Per question", "Question", summary.per_question),
         _stats_table("Per candidate", "Candidate", summary.per_candidate),
     ]
@@ -175,6 +196,8 @@ def row_html(record: dict[str, Any], answer: str, grade: Grade | None, *, audio:
         tags += "<span class=\"tag error\">error</span>"
     if record.get("needs_review"):
         tags += "<span class=\"tag review\">needs review</span>"
+    if record.get("grader"):
+        tags += f"<span class=\"tag{' review' if record.get('fallback_reason') else ''}\">{_e(record['grader'])}</span>"
     score = f"{record['score']}" if record.get("score") is not None else "-"
     head = (
         f"<details id=\"row-{_e(record['id'])}\"><summary><b>{_e(record['id'])}</b> "
@@ -185,6 +208,9 @@ def row_html(record: dict[str, Any], answer: str, grade: Grade | None, *, audio:
     body.append(f"<div class=\"answer\">{_e(answer)}</div>\n")
     if record.get("error"):
         body.append(f"<p class=\"missing\">{_e(record['error'])}</p>\n")
+    if record.get("fallback_reason"):
+        body.append(f"<p class=\"partly\"><b>Graded by {_e(record.get('grader'))}, not the chosen grader:</b> "
+                    f"{_e(record['fallback_reason'])}</p>\n")
     if grade is not None:
         concepts = "".join(
             f"<tr><td>{_e(c.label)}</td><td class=\"{_e(c.status.value)}\">{_e(c.status.value)}</td>"

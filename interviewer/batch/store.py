@@ -117,7 +117,8 @@ def record_chunk(
         db.executemany(_INSERT_GRADE, grades)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+            db.execute("ROLLBACK")
         raise
 
 
@@ -138,3 +139,30 @@ def stored_grade(db: sqlite3.Connection, session_id: str, row: int) -> Grade | N
 
 def finish_batch_session(db: sqlite3.Connection, session_id: str) -> None:
     finish_session(db, session_id)
+
+
+def drop_if_empty(db: sqlite3.Connection, session_id: str) -> None:
+    """Delete a batch session that recorded no answer (a run that failed or was stopped early).
+
+    Best effort: on a full disk or read-only store the session stays, unfinished.
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM turns WHERE session_id = ? LIMIT 1", (session_id,)).fetchone() is None:
+                db.execute("DELETE FROM sessions WHERE id = ? AND kind = ?", (session_id, BATCH))
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    except sqlite3.Error:
+        pass
+
+
+def database_file(db: sqlite3.Connection) -> str:
+    """The file of the connection's main database."""
+    for row in db.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return str(row[2])
+    return "the transcript database"

@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.grading.judge.usage import JudgeUsage
+from interviewer.grading.models import fallback_kind
 
 REVIEW_LIST_LIMIT = 100  # rows needing review (and error rows) listed in the summary
 HISTOGRAM_BINS = 10
+
+# Exit codes of `interviewer grade` (2: unusable input or a busy output, 3: the store, 4: a
+# file could not be written, come from the errors raised).
+EXIT_OK = 0
+EXIT_ROW_ERRORS = 1
+EXIT_FALLBACKS = 5
+
 
 
 @dataclass
@@ -76,6 +84,9 @@ class BatchSummary:
     histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_BINS)
     per_question: dict[str, ScoreStats] = field(default_factory=dict)
     per_candidate: dict[str, ScoreStats] = field(default_factory=dict)
+    per_grader: dict[str, ScoreStats] = field(default_factory=dict)
+    fallbacks: int = 0
+    fallback_reasons: Counter = field(default_factory=Counter)
     review: list[dict[str, Any]] = field(default_factory=list)
     error_rows: list[dict[str, Any]] = field(default_factory=list)
     judge_usage: JudgeUsage = field(default_factory=JudgeUsage)
@@ -92,6 +103,10 @@ class BatchSummary:
             return
         self.graded += 1
         self.overall.add(score)
+        self.per_grader.setdefault(record.get("grader") or "", ScoreStats()).add(score)
+        if record.get("fallback_reason"):
+            self.fallbacks += 1
+            self.fallback_reasons[fallback_kind(record["fallback_reason"])] += 1
         self.histogram[min(int(score // (100 / HISTOGRAM_BINS)), HISTOGRAM_BINS - 1)] += 1
         self.per_question.setdefault(record["question_id"], ScoreStats()).add(score)
         self.per_candidate.setdefault(record.get("candidate") or "", ScoreStats()).add(score)
@@ -105,7 +120,9 @@ class BatchSummary:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.errors else 0
+        if self.errors:
+            return EXIT_ROW_ERRORS
+        return EXIT_FALLBACKS if self.fallbacks else EXIT_OK
 
     def as_dict(self) -> dict[str, Any]:
         width = 100 // HISTOGRAM_BINS
@@ -117,6 +134,9 @@ class BatchSummary:
             "seconds": round(self.seconds, 2),
             "rows_per_second": round((self.rows - self.resumed) / self.seconds, 1) if self.seconds else None,
             "score": self.overall.as_dict(),
+            "per_grader": {name: stats.as_dict() for name, stats in sorted(self.per_grader.items())},
+            "fallbacks": self.fallbacks,
+            "fallback_reasons": dict(self.fallback_reasons.most_common()),
             "histogram": [
                 {"from": i * width, "to": (i + 1) * width, "count": count}
                 for i, count in enumerate(self.histogram)

@@ -28,6 +28,11 @@ class OutputFormat(str, Enum):
     jsonl = "jsonl"
 
 
+class JudgeFailure(str, Enum):
+    fallback = "fallback"
+    error = "error"
+
+
 def grade(
     submissions: Annotated[
         Path,
@@ -79,12 +84,21 @@ def grade(
     judge_model: JudgeModelOption = None,
     judge_base_url: JudgeBaseUrlOption = None,
     judge_timeout: JudgeTimeoutOption = None,
+    judge_failure: Annotated[
+        JudgeFailure,
+        typer.Option("--judge-failure", case_sensitive=False,
+                     help="When the judge fails on an answer: 'fallback' grades it with the evidence grader "
+                     "(the row's grader and fallback_reason say so; exit code 5), 'error' makes it a row "
+                     "error instead (exit code 1)."),
+    ] = JudgeFailure.fallback,
 ) -> None:
     """Batch-grade written submissions into a CSV/JSONL file, with a summary.
 
-    One output row per input row, in input order: id, candidate, question_id, score, verdict, covered, missing, feedback, needs_review, grader, error. A row that cannot be graded (unknown question, empty or over-long answer, malformed line) gets an error and the run goes on.
+    One output row per input row, in input order: id, candidate, question_id, score, verdict, covered, missing, feedback, needs_review, grader, fallback_reason, error. A row that cannot be graded (unknown question, empty or over-long answer, malformed line) gets an error and the run goes on. grader names the grader that graded the row; fallback_reason says why it is not the one chosen (the judge failed, the model could not load).
 
-    Exit codes: 0 every row graded, 1 some rows have an error, 2 unusable input.
+    One run at a time writes an output file: another run on the same output is refused.
+
+    Exit codes: 0 every row graded by the chosen grader, 1 some rows have an error, 2 unusable input or another run is writing the output, 3 the transcript database cannot be used, 4 a file cannot be written (disk full, read-only folder), 5 every row graded but some fell back to another grader, 130 interrupted.
     """
     from interviewer.bank.loader import load_default_bank
     from interviewer.batch.run import BatchJob, run_batch
@@ -99,7 +113,7 @@ def grade(
     job = BatchJob(
         source=submissions, out=chosen_output(output, out), format=output_format.value if output_format else None,
         resume=resume, report=report, mapping=parse_column_mapping(columns or []),
-        workers=workers or default_workers(),
+        workers=workers or default_workers(), judge_failure=judge_failure.value,
     )
     loaded = load_default_bank(bank or [])
     notify = None if json_output else render.warn
@@ -112,10 +126,10 @@ def grade(
     total = count_rows(submissions) if not json_output and render.err_console.is_terminal else None
     db = connect()
     try:
-        with view.progress(total, quiet=json_output) as advance:
+        with view.progress(total, quiet=json_output) as display:
             result = run_batch(
                 job, bank=loaded, grader_factory=make_grader, db=db, derive_rubric=derive_rubric,
-                grader_choice=grader.value, on_rows=advance,
+                grader_choice=grader.value, on_rows=display.advance, on_step=display.step,
             )
     except KeyboardInterrupt:
         render.error(f"interrupted: the rows graded so far are in {job.output_path()}; "

@@ -154,11 +154,12 @@ def regrade(
     record = transcripts.find_session(db, session)
     active = build_grader(grader.value, notify=render.warn if json_output else screen.notice,
                           judge=judge_options(judge_model, judge_base_url, judge_timeout, concurrency))
-    count = regrade_session(db, record, active)
+    done = regrade_session(db, record, active)
     if json_output:
-        render.print_json({"session_id": record.id, "regraded": count, "grader": active.name})
+        render.print_json({"session_id": record.id, "regraded": done.count, "grader": active.name,
+                           "by_grader": dict(done.by_grader), "fallback_reasons": dict(done.fallback_reasons)})
     else:
-        show_regraded(count, active.name, record.id)
+        show_regraded(done, active.name, record.id)
 
 
 def register(app: typer.Typer) -> None:

@@ -271,7 +271,8 @@ class EmbeddingGrader:
                 raise
             warning = GradeWarning(kind=WarningKind.grader_fallback, message=f"graded offline: {exc.message}")
             return [
-                grade.model_copy(update={"warnings": [*grade.warnings, warning]})
+                grade.model_copy(update={"warnings": [*grade.warnings, warning],
+                                         "fallback_reason": f"embedding: the model cannot be loaded: {exc.message}"})
                 for grade in self._fallback.grade_many(requests)
             ]
         return self._grade_with(model, spec, requests)

@@ -104,6 +104,9 @@ class Grade(BaseModel):
     )
     grader: str
     grader_version: str
+    fallback_reason: str | None = Field(
+        default=None, description="why the grader asked for did not grade this answer (grader is the one that did)"
+    )
     details: dict[str, Any] = Field(
         default_factory=dict, description="grader-specific extras: features, judge reply, token usage"
     )
@@ -122,6 +125,12 @@ class Grade(BaseModel):
 
     def has_warning(self, kind: WarningKind) -> bool:
         return any(warning.kind is kind for warning in self.warnings)
+
+
+def fallback_kind(reason: str) -> str:
+    """A fallback reason without its per-row detail, for counting: 'judge: HTTP 500'."""
+    grader, _, why = reason.partition(": ")
+    return f"{grader}: {why.split(': ')[0].split(' (')[0]}" if why else reason
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ Every write commits at once, so an answer entered is on disk before grading star
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from interviewer.errors import StoreError
+from interviewer.errors import StoreError, WriteError, why_not_written, write_error
 from interviewer.paths import database_path
 from interviewer.store.migrations import MIGRATIONS
 
@@ -39,7 +40,7 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"{path.parent}: cannot create the data folder ({exc.strerror or exc})") from None
+        raise write_error(path.parent, exc, "the data folder") from None
     if path.exists():
         _check_header(path)
     try:
@@ -54,8 +55,30 @@ def connect(path: Path | None = None) -> sqlite3.Connection:
             raise _damaged(path, f"integrity check failed: {quick}")
         migrate(db)
     except sqlite3.DatabaseError as exc:
+        if _cannot_write(path, exc):
+            raise _unwritable(path, exc) from None
         raise _damaged(path, str(exc)) from None
     return db
+
+
+def _cannot_write(path: Path, exc: sqlite3.DatabaseError) -> bool:
+    """A store that is fine but cannot be written here (read-only folder, full disk): not damage."""
+    text = str(exc).lower()
+    if "readonly" in text or "read-only" in text or "disk is full" in text:
+        return True
+    return isinstance(exc, sqlite3.OperationalError) and not os.access(path.parent, os.W_OK)
+
+
+def _unwritable(path: Path, exc: BaseException) -> WriteError:
+    text = str(exc).lower()
+    if "disk is full" in text:
+        why = "the disk is full"
+    elif not os.access(path.parent, os.W_OK):
+        why = "the folder is read-only"
+    else:
+        why = why_not_written(exc)
+    return WriteError(f"{path}: cannot write the transcript database ({why}); it was left untouched. "
+                      "Make room or make the data folder writable, or set INTERVIEWER_HOME to another folder")
 
 
 def _check_header(path: Path) -> None:
@@ -102,7 +125,8 @@ def migrate(db: sqlite3.Connection) -> list[str]:
             db.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, utc_now()))
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls back by itself after some errors (a full disk)
+                db.execute("ROLLBACK")
             raise
         applied_now.append(name)
     return applied_now

@@ -316,7 +316,8 @@ def add_turns_many(db: sqlite3.Connection, session_id: str, turns: Iterable[Turn
         )
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     return [row[0] for row in rows]
 
@@ -346,7 +347,8 @@ def add_grades_many(db: sqlite3.Connection, grades: Iterable[tuple[int, Grade]])
         db.executemany(_INSERT_GRADE, rows)
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            db.execute("ROLLBACK")
         raise
     return len(rows)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -22,30 +22,29 @@ PLAIN_EVERY_SECONDS = 5.0
 _VERDICT_STYLE = {"strong": "green", "good": "blue", "partial": "yellow", "weak": "red"}
 
 
+class RunDisplay:
+    """What a run reports as it goes: `step(what)` before a slow step, `advance(n)` as rows are done."""
+
+    def step(self, what: str) -> None: ...
+
+    def advance(self, count: int) -> None: ...
+
+
 @contextmanager
-def progress(total: int | None, *, quiet: bool) -> Iterator[Callable[[int], None]]:
-    """Yield `advance(n)`. A live bar (rate, ETA) on a terminal; else a plain line now and then."""
+def progress(total: int | None, *, quiet: bool) -> Iterator[RunDisplay]:
+    """A live bar (the current step, rate, ETA) on a terminal; else a plain line now and then."""
     if quiet:
-        yield lambda count: None
+        yield RunDisplay()
         return
     if not err_console.is_terminal:
-        done, last = 0, time.monotonic()
-
-        def advance(count: int) -> None:
-            nonlocal done, last
-            done += count
-            if time.monotonic() - last >= PLAIN_EVERY_SECONDS:
-                last = time.monotonic()
-                of = f"/{total:,}" if total else ""
-                err_console.print(f"graded {done:,}{of} rows", soft_wrap=True)
-
-        yield advance
+        yield _PlainLines(total)
         return
 
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
         Progress,
+        SpinnerColumn,
         TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
@@ -58,12 +57,42 @@ def progress(total: int | None, *, quiet: bool) -> Iterator[Callable[[int], None
             return Text(f"{speed:,.0f} rows/s" if speed else "", style="cyan")
 
     with Progress(
-        TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
         _Rate(""), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
         console=err_console, transient=True,
     ) as bar:
-        task = bar.add_task("grading", total=total)
-        yield lambda count: bar.advance(task, count)
+        task = bar.add_task("starting", total=total)
+
+        class _Bar(RunDisplay):
+            graded = False
+
+            def step(self, what: str) -> None:
+                bar.update(task, description=Text(what).plain)
+
+            def advance(self, count: int) -> None:
+                if not self.graded:
+                    self.graded = True
+                    bar.update(task, description="grading")
+                bar.advance(task, count)
+
+        yield _Bar()
+
+
+class _PlainLines(RunDisplay):
+    """Progress for a log: each step once, then the rows done every few seconds."""
+
+    def __init__(self, total: int | None) -> None:
+        self.total, self.done, self.last = total, 0, time.monotonic()
+
+    def step(self, what: str) -> None:
+        err_console.print(Text(f"{what}...", style="dim"), soft_wrap=True)
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        if time.monotonic() - self.last >= PLAIN_EVERY_SECONDS:
+            self.last = time.monotonic()
+            of = f"/{self.total:,}" if self.total else ""
+            err_console.print(f"graded {self.done:,}{of} rows", soft_wrap=True)
 
 
 def _count(number: int, noun: str) -> str:
@@ -80,6 +109,23 @@ def _stats_table(title: str, key: str, stats: dict[str, ScoreStats], limit: int 
     for name, s in items[:limit] if limit else items:
         table.add_row(field(name) if name else "(none)", str(s.count), f"{s.mean:.1f}", f"{s.median:.1f}")
     return table
+
+
+def _graders(result: BatchSummary) -> None:
+    """Which grader graded how many answers, and why some fell back (only when not all were the chosen one)."""
+    if set(result.per_grader) <= {result.grader}:
+        return
+    line = Text("graded by: ")
+    for index, (name, stats) in enumerate(sorted(result.per_grader.items(), key=lambda kv: -kv[1].count)):
+        line.append(", " if index else "")
+        line.append(f"{name or '(none)'} {stats.count:,} (mean {stats.mean:.1f})",
+                    style="" if name == result.grader else "yellow")
+    console.print(line, soft_wrap=True)
+    if result.fallbacks:
+        why = Text(f"{_count(result.fallbacks, 'answer')} fell back to another grader: ", style="yellow")
+        why.append(visible("; ".join(f"{reason} ({count:,})" for reason, count in result.fallback_reasons.items()),
+                           multiline=False))
+        console.print(why, soft_wrap=True)
 
 
 def summary(result: BatchSummary) -> None:
@@ -103,6 +149,7 @@ def summary(result: BatchSummary) -> None:
     if result.overall.count:
         out.print(f"score: mean {result.overall.mean:.1f}, median {result.overall.median:.1f}  "
                   f"(grader: {visible(result.grader, multiline=False)})", markup=False)
+        _graders(result)
         out.print()
         histogram = Table(title="score histogram", title_justify="left", show_edge=False, show_header=False)
         histogram.add_column(justify="right")

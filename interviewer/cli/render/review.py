@@ -13,7 +13,7 @@ from rich.text import Text
 from interviewer.cli.render import console
 from interviewer.cli.render.literal import field, in_markup, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
-from interviewer.review import BatchOverview, ScoreSeries, SessionReport, Stats
+from interviewer.review import BatchOverview, Regraded, ScoreSeries, SessionReport, Stats
 from interviewer.store.transcripts import SessionRecord, SessionSummary, TurnRecord
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -219,10 +219,16 @@ def show_stats(stats: Stats, *, sessions_shown: int = 15) -> None:
         console.print(delivery_table(stats.delivery))
 
 
-def show_regraded(count: int, grader: str, session_id: str) -> None:
-    console.print(f"Regraded {count} answer{'s' * (count != 1)} with the {in_markup(grader)} grader; earlier "
-                  "grades are kept. "
-                  f"`interviewer review {session_id[:8]}` shows the latest, `--json` all of them.")
+def show_regraded(done: Regraded, grader: str, session_id: str) -> None:
+    count = done.count
+    if set(done.by_grader) <= {grader}:
+        head = f"Regraded {count} answer{'s' * (count != 1)} with the {grader} grader"
+    else:
+        by = ", ".join(f"{n} by the {name} grader" for name, n in done.by_grader.most_common())
+        why = "; ".join(f"{reason} ({n})" for reason, n in done.fallback_reasons.most_common())
+        head = f"Regraded {count} answer{'s' * (count != 1)}: {by}" + (f" (fell back: {why})" if why else "")
+    console.print(Text(f"{visible(head, multiline=False)}; earlier grades are kept. `interviewer review "
+                       f"{session_id[:8]}` shows the latest, `--json` all of them."), soft_wrap=True)
 
 
 def show_export_text(text: str, *, verbatim_on_terminal: bool = False) -> None:

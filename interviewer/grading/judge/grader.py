@@ -297,4 +297,5 @@ def _fallback(evidence: Grade, error: JudgeCallError, signals: list[InjectionSig
                "injection": [signal.kind for signal in signals], "usage": dict(error.usage)}
     return evidence.model_copy(update={
         "warnings": warnings, "details": details, "needs_review": evidence.needs_review or bool(signals),
+        "fallback_reason": f"judge: {error.reason}" + (f" ({error.attempts} attempts)" if error.attempts > 1 else ""),
     })
