@@ -7,6 +7,7 @@ with its headers and JSON body so tests can check what the judge really sent.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -69,6 +70,7 @@ class JudgeServer:
         self._queue: list[Reply] = []
         self._handler: Callable[[Recorded], Reply] | None = None
         self._lock = threading.Lock()
+        self._connections: list[socket.socket] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._make_handler())
         self.httpd.daemon_threads = True
         self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
@@ -108,6 +110,18 @@ class JudgeServer:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def die(self) -> None:
+        """Stop like a killed server: no longer listening, and every open connection reset."""
+        self.close()
+        with self._lock:
+            connections, self._connections = list(self._connections), []
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+                connection.close()
+            except OSError:
+                pass
+
     def _make_handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -117,6 +131,11 @@ class JudgeServer:
 
             def log_message(self, *args: Any) -> None:  # keep test output clean
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with server._lock:
+                    server._connections.append(self.connection)
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
