@@ -101,4 +101,5 @@ def test_dash_n_means_how_many_and_json_is_offered_where_results_are_printed(tmp
     regraded = run("regrade", "latest", "--grader", "offline", "--json")
     assert regraded.exit_code == 0, regraded.output
     assert json.loads(regraded.stdout) == {"session_id": json.loads(run("history", "--json").output)[0]["session_id"],
-                                           "regraded": 1, "grader": "offline"}
+                                           "regraded": 1, "grader": "offline",
+                                           "by_grader": {"offline": 1}, "fallback_reasons": {}}
