@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from interviewer.cli.render import console
-from interviewer.cli.render.literal import field, in_markup, literal, visible
+from interviewer.cli.render.literal import field, literal, visible
 from interviewer.cli.render.grade import format_seconds, grade_panel, score_bar, verdict_style
 from interviewer.review import BatchOverview, Regraded, ScoreSeries, SessionReport, Stats
 from interviewer.store.transcripts import SessionRecord, SessionSummary, TurnRecord
