@@ -227,9 +227,13 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     negated = list(negated)
     for i in indices:
         token = tokens[i]
-        if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
-            scope, cue_at = token.clause, i
-        elif token.clause == scope and i - cue_at <= NEGATION_REACH and stems[i] in exclusive_index:
+        contrast = token.lower == "instead" or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather")
+        if token.lower in NEGATION_CUES or contrast:
+            # "rather than X" and "instead of X" deny everything after them in the clause
+            scope, cue_at = token.clause, (len(tokens) if contrast else i)
+        elif token.clause == scope and (i - cue_at <= NEGATION_REACH or cue_at == len(tokens)) and (
+            stems[i] in exclusive_index
+        ):
             negated[i] = True  # only for exclusive terms: elsewhere a negation is often a paraphrase
     for i in indices:
         token, value = tokens[i], stems[i]
@@ -277,6 +281,13 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             del exclusive[k]
     return Statement(weights, frozenset(negated_stems), _sign(direction), _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()})
+
+
+def speaks_of_preventing(text: str) -> bool:
+    """Whether a text puts its point as lowering or preventing something ("prevents
+    overfitting"): then "it doesn't overfit" says the same."""
+    direction_words, _ = _lexicon()
+    return any(direction_words.get(t.stem) == -1 for t in tokenize(text))
 
 
 def _sign(value: int) -> int:
@@ -334,10 +345,13 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
             found.append(("term", (group, named)))
         elif named & fact.negated:  # naming as true what the fact denies
             found.append(("term", (group, named)))
-    # Denying an exclusive term the fact affirms ("does not use the validation set").
-    for s in claim.negated:
-        if any(s in named for named in fact.exclusive.values()):
-            found.append(("negation", (s, True)))
+    # Denying an exclusive term a plain affirmation names ("does not use the validation set");
+    # against a fact that speaks of preventing or improving, a negation may restate it
+    # ("so it doesn't overfit" for "prevents overfitting").
+    if not fact.direction and not fact.quality:
+        for s in claim.negated:
+            if any(s in named for named in fact.exclusive.values()):
+                found.append(("negation", (s, True)))
     return found
 
 
@@ -369,17 +383,34 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     """Statement clauses of the answer that contradict a fact they align with, where no
     other aligned fact states the contested part the way the clause does."""
     found: list[Contradiction] = []
+    sentences: dict[int, list[int]] = {}
+    for index, token in enumerate(tokens):
+        sentences.setdefault(token.sentence, []).append(index)
+    contexts: dict[int, Statement] = {}
     for clause in _clauses(tokens):
         if any(i in skip for i in clause):
             continue
         claim = statement_of(tokens, stems, negated, clause, question_stems)
         if not claim.weights:
             continue
+        # A clause leans on its sentence for what it is about ("..., which increases
+        # overfitting"): the sentence's words align it, the clause's own words must touch the fact.
+        sentence = tokens[clause[0]].sentence
+        if sentence not in contexts:
+            contexts[sentence] = statement_of(tokens, stems, negated, sentences[sentence], question_stems)
+        context = contexts[sentence]
         aligned = []
         for fact in facts:
             weight, words = _shared(claim, fact.statement)
             if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                 aligned.append((weight, fact))
+        if not aligned:  # only when the clause alone aligns with nothing
+            for fact in facts:
+                if _shared(claim, fact.statement)[1] < 1:
+                    continue
+                weight, words = _shared(context, fact.statement)
+                if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
+                    aligned.append((weight, fact))
         aligned.sort(key=lambda pair: -pair[0])
         for weight, fact in aligned:
             contested = [

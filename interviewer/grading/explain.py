@@ -268,6 +268,10 @@ def feedback_for(
         next_step = f"Correct the misconception \"{item.statement}\"" + (
             f": {item.explanation.strip()}" if item.explanation.strip() else "."
         )
+    elif any(f.error for f in findings):
+        wrong = next(f for f in findings if f.error)
+        about = f": {_short(wrong.description, 100)}" if wrong.description else "."
+        next_step = f"Re-check {wrong.label}; \"{_short(wrong.error or '', 60)}\" contradicts the reference{about}"
     elif any(f.negated_evidence for f in findings):
         negated = next(f for f in findings if f.negated_evidence)
         next_step = f"Re-check {negated.label}: a correct answer states it affirmatively."
@@ -286,10 +290,13 @@ def feedback_for(
 
 
 def follow_up_for(findings: Sequence[ConceptFinding], evidence: LexicalEvidence) -> str | None:
-    weak = sorted((f for f in findings if f.status is not ConceptStatus.covered), key=lambda f: (f.strength, _importance(f)))
+    # What the answer stated wrongly comes first: an interviewer puts it back to the candidate.
+    wrong = sorted((f for f in findings if f.wrong), key=_importance)
+    weak = wrong or sorted((f for f in findings if f.status is not ConceptStatus.covered),
+                           key=lambda f: (f.strength, _importance(f)))
     if not weak:
         return None
     target = weak[0]
     concepts = {match.prepared.concept.label: match.prepared.concept for match in evidence.concepts}
     concept = concepts.get(target.label) or Concept(label=target.label, description=target.description)
-    return follow_up_question(concept, target.status)
+    return follow_up_question(concept, target.status, said=target.wrong)

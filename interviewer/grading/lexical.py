@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from interviewer.bank.models import Concept, Misconception, Question, Rubric
-from interviewer.grading.claims import Contradiction, Fact, check_claims, facts_of, list_tokens
+from interviewer.grading.claims import Contradiction, Fact, check_claims, facts_of, list_tokens, speaks_of_preventing
 from interviewer.grading.text import (
     NEGATION_CUES,
     Token,
@@ -167,10 +167,12 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         phrases = tuple(p for p in phrases if not set(p.stems) <= question_stems) or phrases
         description = _phrase(concept.description, question_stems) if concept.description.strip() else None
         # A concept the reference states negatively, or that its own words put negatively
-        # ("data not normalized"), may be said negatively.
+        # ("data not normalized") or as preventing something ("prevents overfitting"), may be
+        # said negatively.
         negated = any(
             _phrase_negated_in(reference_tokens, reference_negated, p) for p in (*phrases, description) if p
-        ) or any(t.lower in NEGATION_CUES for text in concept.phrases for t in tokenize(text))
+        ) or any(t.lower in NEGATION_CUES for text in concept.phrases for t in tokenize(text)) or any(
+            speaks_of_preventing(text) for text in (*concept.phrases, concept.description))
         concepts.append(PreparedConcept(concept, phrases, description, negated))
 
     correct_stems = set(reference_stems) | set(question_stems)
