@@ -76,7 +76,8 @@ def main() -> int:
     lexical_scores = []
     for r in test:
         if r["question_id"] not in made:
-            q = Question(id=f"sb/{r['question_id']}", level=Level.intermediate, prompt=r["question"],
+            slug = r["question_id"].lower().replace("_", "-")
+            q = Question(id=f"sb/{slug}", level=Level.intermediate, prompt=r["question"],
                          reference_answer=r["reference_answer"], source="benchmark")
             made[r["question_id"]] = (q, derive_rubric(q))
         q, rubric = made[r["question_id"]]

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from interviewer.grading.stemmer import stem
-from interviewer.grading.text import NEGATION_CUES, STOP_WORDS, Token, negated_tokens, stem_weight, tokenize
+from interviewer.grading.text import NEGATION_CUES, Token, negated_tokens, stem_weight, tokenize
 
 # Words that make a clause say something: auxiliaries, copulas, modals, pronouns and
 # subordinators (articles, prepositions and list connectives do not).
