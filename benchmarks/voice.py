@@ -178,19 +178,21 @@ def _run_in_terminal(args: list[str], env: dict[str, str], markers: list[bytes],
     seen, times, pressed = b"", {}, False
     speech_dir = Path(env["INTERVIEWER_SPEECH_DIR"])
     try:
+        # Light polling: the measuring loop must not take the CPU from what it measures.
         while time.perf_counter() - started < timeout and len(times) < len(markers):
             if b"speech" not in times and any(p.stat().st_size > 1000 for p in speech_dir.glob("*.wav")):
                 times[b"speech"] = time.perf_counter() - started
-            ready, _, _ = select.select([controller], [], [], 0.01)
+            ready, _, _ = select.select([controller], [], [], 0.02)
             if ready:
                 try:
-                    seen += os.read(controller, 65536)
+                    data = os.read(controller, 65536)
                 except OSError:
                     break
-            for marker in markers:
-                if marker not in times and marker != b"speech" and marker in seen:
-                    times[marker] = time.perf_counter() - started
-            if answer_keys and not pressed and b"Press Enter to start recording" in seen:
+                window, seen = seen[-64:] + data, (seen + data)[-4096:]
+                for marker in markers:
+                    if marker not in times and marker != b"speech" and marker in window:
+                        times[marker] = time.perf_counter() - started
+            if answer_keys and not pressed and b"Press Enter to start recording" in seen[-4096:]:
                 os.write(controller, b"\n")
                 pressed = True
     finally:
