@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
+import wave
 from dataclasses import dataclass
 
 import pytest
@@ -102,3 +104,17 @@ def test_a_replay_folder_hands_out_its_recordings_in_name_order(tmp_path):
     assert [replay.next_source().path.name for _ in range(3)] == ["a.wav", "b.wav", "a.wav"]
     with pytest.raises(Exception, match="no such audio file or folder"):
         ReplaySource(tmp_path / "missing")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+def test_speech_sent_to_a_folder_is_written_whole_even_when_recording_starts_at_once(tmp_path):
+    """Recording stops the speaker so the microphone does not hear the question; speech into a
+    file cannot be heard, so it must not be cut off (the candidate pressed Enter at once)."""
+    from interviewer.voice.speech import Speaker
+
+    speaker = Speaker(speech_dir=tmp_path)
+    target = speaker.say("Explain how an LSTM cell decides what to forget, what to store and what to output. " * 3)
+    speaker.stop()
+    assert target is not None and target.exists(), "the question's speech was cut off before it was written"
+    with wave.open(str(target)) as spoken:  # espeak-ng's own rate, not a recording's
+        assert spoken.getnframes() / spoken.getframerate() > 10

@@ -69,6 +69,9 @@ class Speaker:
                 pass
 
     def stop(self) -> None:
+        if self._process is not None and self.speech_dir is not None:
+            # Speech into a file is not heard by the microphone: let the WAV be written whole.
+            self.wait(10)
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
             try:
