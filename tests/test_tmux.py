@@ -29,22 +29,33 @@ FOLLOW_UP = "Answer the follow-up"
 class Terminal:
     """One tmux pane on a private tmux server, 200x50."""
 
-    def __init__(self, home) -> None:
+    def __init__(self, home, env: dict[str, str] | None = None) -> None:
         self.home = home
-        self.server = f"interviewer-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self.env = env or {}
+        self.server = self.fresh_server_name()
         self.handled = {MODEL_PROMPT: 0, FOLLOW_UP: 0}
 
+    @staticmethod
+    def fresh_server_name() -> str:
+        return f"interviewer-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
     def tmux(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-L", self.server, *args], check=True, capture_output=True,
-                              text=True).stdout
+        result = subprocess.run(["tmux", "-L", self.server, *args], capture_output=True, text=True)
+        if result.returncode:
+            raise AssertionError(f"tmux {' '.join(args[:1])} exited {result.returncode}: {result.stderr.strip()}")
+        return result.stdout
 
     def start(self, *arguments: str) -> None:
+        # A fresh server each time: one just killed may still hold its socket name for a moment.
+        self.close()
+        self.server = self.fresh_server_name()
         command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", *arguments))
+        extra = [item for name, value in self.env.items() for item in ("-e", f"{name}={value}")]
         # Without a client terminal tmux hands the pane COLUMNS=80/LINES=24: state the real size.
         # remain-on-exit keeps the last screen readable after the program ends (set before it starts: no race).
         self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
                   "new-session", "-d", "-x", "200", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={self.home}",
-                  "-e", "COLUMNS=200", "-e", "LINES=50", f"exec {command}")
+                  "-e", "COLUMNS=200", "-e", "LINES=50", *extra, f"exec {command}")
         self.handled = {MODEL_PROMPT: 0, FOLLOW_UP: 0}
         self.questions_shown = 0
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 import shutil
 import signal
 import sqlite3
-import sys
 import time
 from contextlib import closing
 
@@ -28,19 +26,6 @@ LONG_ANSWER = ("Backpropagation computes the gradients of the loss with respect 
                "optimizer uses the gradients to update the weights.")
 
 
-class VoiceTerminal(Terminal):
-    def __init__(self, home, env: dict[str, str]) -> None:
-        super().__init__(home)
-        self.env = env
-
-    def start(self, *arguments: str) -> None:
-        command = " ".join(shlex.quote(part) for part in (sys.executable, "-m", "interviewer", *arguments))
-        extra = [item for name, value in self.env.items() for item in ("-e", f"{name}={value}")]
-        self.tmux("start-server", ";", "set-option", "-g", "remain-on-exit", "on", ";",
-                  "new-session", "-d", "-x", "200", "-y", "50", "-s", "main", "-e", f"INTERVIEWER_HOME={self.home}",
-                  "-e", "COLUMNS=200", "-e", "LINES=50", *extra, f"exec {command}")
-
-
 def draft_audio(home) -> str | None:
     try:
         with closing(sqlite3.connect(home / "interviewer.db", timeout=5)) as db:
@@ -54,7 +39,7 @@ def test_sigkill_mid_recording_keeps_the_audio_and_resume_grades_it(interviewer_
     interviewer_home.mkdir(parents=True, exist_ok=True)
     answer = speak(LONG_ANSWER, tmp_path / "answer.wav")  # about 20 seconds, replayed at its pace
     speech = tmp_path / "speech"
-    terminal = VoiceTerminal(interviewer_home, {"INTERVIEWER_AUDIO_SOURCE": str(answer),
+    terminal = Terminal(interviewer_home, {"INTERVIEWER_AUDIO_SOURCE": str(answer),
                                                 "INTERVIEWER_SPEECH_DIR": str(speech)})
     try:
         terminal.start("practice", "--voice", "--grader", "offline", "-n", "1", "--no-follow-ups",
