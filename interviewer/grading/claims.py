@@ -42,6 +42,7 @@ MAX_ITEM_WORDS = 4
 MIN_LIST_RUN = 3
 MIN_BARE_RUN_WORDS = 5
 
+_CONTRAST_CUES = frozenset({"instead", "than"})
 # Verbs that deny what follows them, for claims: "it ignores the validation set".
 DENIAL_WORDS = frozenset("ignore ignores ignored ignoring lacks lacking skips omits".split())
 # Direction words: a statement "more" / "less" of something. Their stems are compared.
@@ -82,6 +83,11 @@ EXCLUSIVE_TERMS: tuple[tuple[str, ...], ...] = (
 ALIGN_MIN_WEIGHT = 4.0
 ALIGN_MIN_WORDS = 2
 QUESTION_FACTOR = 0.1
+# A plain word (not an exclusive term) that a fact denies contradicts it when the answer
+# affirms it and it carries this much rarity weight (common verbs are denied in passing).
+# The reverse, denying a plain word a fact affirms, is left to the concept checks: answers
+# explain by contrast all the time ("an unweighted loss basically ignores the rare class").
+POLARITY_MIN_WEIGHT = 2.5
 # How many words after a negation cue an exclusive term is still denied by it.
 NEGATION_REACH = 4
 
@@ -211,6 +217,9 @@ class Statement:
     direction: int  # sign of "more" minus "less" words, flipped by a negation
     quality: int
     exclusive: dict[int, frozenset[str]]  # exclusive set -> its members named (affirmed)
+    # stems denied by a plain negation ("cannot capture"), not set against an alternative
+    # ("instead of just predicting the majority")
+    plainly_negated: frozenset[str] = frozenset()
 
 
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -279,8 +288,16 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     for k in list(exclusive):
         if exclusive[k] & negated_stems:
             del exclusive[k]
+    last_cue = None
+    plain: set[str] = set()
+    for i in indices:
+        token = tokens[i]
+        if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
+            last_cue = token.lower
+        elif negated[i] and last_cue not in _CONTRAST_CUES and stems[i] in negated_stems:
+            plain.add(stems[i])
     return Statement(weights, frozenset(negated_stems), _sign(direction), _sign(quality),
-                     {k: frozenset(v) for k, v in exclusive.items()})
+                     {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain))
 
 
 def speaks_of_preventing(text: str) -> bool:
@@ -352,6 +369,11 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
         for s in claim.negated:
             if any(s in named for named in fact.exclusive.values()):
                 found.append(("negation", (s, True)))
+    # Affirming what the fact denies: "they do capture semantic similarity" against "it
+    # cannot capture semantic similarity".
+    for s in fact.plainly_negated:
+        if s in claim.weights and s not in claim.negated and claim.weights[s] >= POLARITY_MIN_WEIGHT:
+            found.append(("negation", (s, False)))
     return found
 
 

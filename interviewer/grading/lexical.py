@@ -22,6 +22,7 @@ from interviewer.grading.text import (
     is_known_word,
     is_typo_of,
     negated_tokens,
+    negation_scope,
     stem_weight,
     tokenize,
 )
@@ -35,6 +36,8 @@ SCATTERED_FACTOR = 0.75
 DESCRIPTION_FACTOR = 0.6
 COVERED_AT = 0.75
 PARTLY_AT = 0.4
+# Rubrics with at least this share of concepts written as statements get the wide negation scope.
+WIDE_NEGATION_AUTHORITY = 0.5
 MIN_COVERAGE_WEIGHT = 0.1
 MAX_COVERAGE_WEIGHT = 0.7
 # A concept named only inside a list of terms earns this share of its strength.
@@ -81,7 +84,12 @@ class PreparedConcept:
     concept: Concept
     phrases: tuple[Phrase, ...]
     description: Phrase | None
-    reference_negated: bool
+    # per phrase (then the description): whether it may be said negatively, because the
+    # reference states it so, it carries a negation itself ("data not normalized"), or the
+    # concept is put as preventing something ("prevents overfitting")
+    may_be_negated: tuple[bool, ...]
+    # put as preventing something ("prevents co-adaptation"): denying the prevention denies it
+    prevents: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,10 @@ class PreparedRubric:
     facts: tuple[Fact, ...] = ()  # reference sentences and concept descriptions, for claim checks
     phrase_stems: frozenset[str] = frozenset()  # the stems of the concepts' labels and aliases
     reference_explained: float = 1.0  # how much of the reference answer is statements, not lists
+    # Concepts written as statements (aliases, descriptions) say what they assert, so a
+    # negation denies them as far as it reaches; a derived rubric's bare word runs only by
+    # the word a negation governs.
+    wide_negation: bool = False
 
     @property
     def expects_explanation(self) -> float:
@@ -145,7 +157,7 @@ def _weights(stems: list[str], question_stems: frozenset[str]) -> dict[str, floa
     return weights
 
 
-def _phrase_negated_in(tokens: list[Token], negated: list[bool], phrase: Phrase) -> bool:
+def _phrase_negated_in(tokens: list[Token], negated: Sequence[bool], phrase: Phrase) -> bool:
     """Whether the reference ever states this phrase under a negation ("does not overfit"):
     then saying it negatively is no contradiction."""
     wanted = set(phrase.stems)
@@ -155,7 +167,10 @@ def _phrase_negated_in(tokens: list[Token], negated: list[bool], phrase: Phrase)
 def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
     question_stems = frozenset(content_stems(question.prompt))
     reference_tokens = tokenize(question.reference_answer)
-    reference_negated = negated_tokens(reference_tokens)
+    authority = sum(1 for c in rubric.concepts if c.aliases or c.description.strip()) / len(rubric.concepts)
+    wide_negation = authority >= WIDE_NEGATION_AUTHORITY
+    reference_negated = (negation_scope(reference_tokens).denied if wide_negation
+                         else negated_tokens(reference_tokens))
     reference_stems = [t.stem for t in reference_tokens if not t.stop]
     reference_weights = _weights(reference_stems, question_stems)
 
@@ -169,11 +184,12 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         # A concept the reference states negatively, or that its own words put negatively
         # ("data not normalized") or as preventing something ("prevents overfitting"), may be
         # said negatively.
-        negated = any(
-            _phrase_negated_in(reference_tokens, reference_negated, p) for p in (*phrases, description) if p
-        ) or any(t.lower in NEGATION_CUES for text in concept.phrases for t in tokenize(text)) or any(
-            speaks_of_preventing(text) for text in (*concept.phrases, concept.description))
-        concepts.append(PreparedConcept(concept, phrases, description, negated))
+        prevents = any(speaks_of_preventing(text) for text in (*concept.phrases, concept.description))
+        may_be_negated = tuple(
+            prevents or _phrase_negated_in(reference_tokens, reference_negated, p)
+            or any(t.lower in NEGATION_CUES for t in tokenize(p.text))
+            for p in (*phrases, *([description] if description else [])))
+        concepts.append(PreparedConcept(concept, phrases, description, may_be_negated, prevents))
 
     correct_stems = set(reference_stems) | set(question_stems)
     for concept in rubric.concepts:
@@ -215,7 +231,8 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         vocabulary=vocabulary,
         known_stems=known,
         reference_length=len(reference_stems),
-        authority=sum(1 for c in rubric.concepts if c.aliases or c.description.strip()) / len(rubric.concepts),
+        authority=authority,
+        wide_negation=wide_negation,
         facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
         phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
         reference_explained=_explained_share_of(
@@ -267,7 +284,9 @@ class Answer:
     text: str
     tokens: list[Token]
     stems: list[str]
-    negated: list[bool]
+    negated: list[bool]  # the word a negation cue governs (what claims compare)
+    denied: list[bool]  # everything a negation reaches (what concepts are denied by)
+    prevention_denied: list[bool]  # what a denied prevention affirms ("doesn't stop X")
     sentences: dict[int, list[int]]  # sentence number -> token indices
     # stem -> {sentence number: index of the stem's first token in that sentence}, in order
     first_in_sentence: dict[str, dict[int, int]]
@@ -297,7 +316,12 @@ def read_answer(text: str, prepared: PreparedRubric) -> Answer:
     for index, token in enumerate(tokens):
         sentences.setdefault(token.sentence, []).append(index)
         first_in_sentence.setdefault(stems[index], {}).setdefault(token.sentence, index)
-    return Answer(text, tokens, stems, negated_tokens(tokens), sentences, first_in_sentence)
+    negated = negated_tokens(tokens)
+    if prepared.wide_negation:
+        denied, prevention_denied = negation_scope(tokens)
+    else:
+        denied, prevention_denied = negated, [False] * len(tokens)
+    return Answer(text, tokens, stems, negated, denied, prevention_denied, sentences, first_in_sentence)
 
 
 def restricted(answer: Answer, excluded: frozenset[int]) -> Answer:
@@ -309,7 +333,8 @@ def restricted(answer: Answer, excluded: frozenset[int]) -> Answer:
     for index, token in enumerate(answer.tokens):
         if index not in excluded:
             first_in_sentence.setdefault(answer.stems[index], {}).setdefault(token.sentence, index)
-    return Answer(answer.text, answer.tokens, answer.stems, answer.negated, answer.sentences, first_in_sentence)
+    return Answer(answer.text, answer.tokens, answer.stems, answer.negated, answer.denied,
+                  answer.prevention_denied, answer.sentences, first_in_sentence)
 
 
 @dataclass(frozen=True)
@@ -317,6 +342,7 @@ class PhraseMatch:
     strength: float
     token_indices: tuple[int, ...]
     negated: bool
+    prevention_denied: bool = False
 
 
 NO_MATCH = PhraseMatch(0.0, (), False)
@@ -332,7 +358,7 @@ def match_phrase(phrase: Phrase, answer: Answer) -> PhraseMatch:
         return NO_MATCH
     if len(present) == 1:  # every sentence holding the word ties: the first one
         index = next(iter(places[present[0][0]].values()))
-        return PhraseMatch(present[0][1] / total, (index,), answer.negated[index])
+        return PhraseMatch(present[0][1] / total, (index,), answer.denied[index], answer.prevention_denied[index])
     # sentence -> [(token index, weight)] for the phrase's stems that occur in it
     hits: dict[int, list[tuple[int, float]]] = {}
     anywhere: list[tuple[int, float]] = []  # (first index in the answer, weight)
@@ -346,17 +372,23 @@ def match_phrase(phrase: Phrase, answer: Answer) -> PhraseMatch:
     for sentence, found in hits.items():
         found.sort()  # sum in reading order: the same float whichever way the phrase is written
         share = sum(weight for _, weight in found) / total
-        if share > best.strength or (share == best.strength and share > 0 and sentence < best_sentence):
-            chosen = tuple(index for index, _ in found)
-            # Negated when a negation governs one of its key words, not a side word ("never
-            # trains on" says nothing against "memorizing the training data").
-            key = max(phrase.weights)
-            best = PhraseMatch(share, chosen, any(answer.negated[i] and w >= 0.75 * key for i, w in found))
+        # Negated when a negation reaches one of its key words, not a side word ("never
+        # trains on" says nothing against "memorizing the training data").
+        key = max(phrase.weights)
+        keys = [i for i, w in found if w >= 0.75 * key]
+        negated = any(answer.denied[i] for i in keys)
+        prevention_denied = any(answer.prevention_denied[i] for i in keys)
+        # the best share wins; on a tie, a sentence stating it beats one denying it, then the first
+        if share > best.strength or (share == best.strength and share > 0 and (
+                (best.negated or best.prevention_denied) > (negated or prevention_denied)
+                or ((best.negated or best.prevention_denied) == (negated or prevention_denied)
+                    and sentence < best_sentence))):
+            best = PhraseMatch(share, tuple(index for index, _ in found), negated, prevention_denied)
             best_sentence = sentence
     anywhere.sort()
     scattered = SCATTERED_FACTOR * sum(weight for _, weight in anywhere) / total
     if scattered > best.strength:
-        best = PhraseMatch(scattered, best.token_indices, best.negated)
+        best = PhraseMatch(scattered, best.token_indices, best.negated, best.prevention_denied)
     return best
 
 
@@ -389,22 +421,35 @@ class ConceptMatch:
 
 
 def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
-    best = NO_MATCH
-    for phrase in prepared.phrases:
-        found = match_phrase(phrase, answer)
-        if found.strength > best.strength:
-            best = found
+    candidates = [match_phrase(phrase, answer) for phrase in prepared.phrases]
     if prepared.description is not None:
         loose = match_phrase(prepared.description, answer)
-        loose_strength = DESCRIPTION_FACTOR * loose.strength
-        if loose_strength > best.strength:
-            best = PhraseMatch(loose_strength, loose.token_indices, loose.negated)
+        candidates.append(PhraseMatch(DESCRIPTION_FACTOR * loose.strength, loose.token_indices, loose.negated,
+                                      loose.prevention_denied))
+    best, best_at = NO_MATCH, -1
+    for at, found in enumerate(candidates):
+        if found.strength > best.strength:
+            best, best_at = found, at
+
+    def denies(found: PhraseMatch, may_be_negated: bool) -> bool:
+        # Only the answer negating what the reference affirms counts: the reverse is usually a
+        # paraphrase ("only inside the function" for "not outside it"). A concept put as
+        # preventing something is denied by denying the prevention ("it doesn't stop neurons
+        # from co-adapting").
+        return found.strength >= PARTLY_AT and (
+            (found.negated and not may_be_negated) or (found.prevention_denied and prepared.prevents))
+
+    verdicts = [denies(found, flag) for found, flag in zip(candidates, prepared.may_be_negated)]
+    if best_at >= 0 and verdicts[best_at]:
+        # Denied in one place, stated in another ("can't rely on a few neurons" beside "it
+        # zeroes a fraction of the units"): the statement stands.
+        affirmed = max((f for f, no in zip(candidates, verdicts) if not no), key=lambda f: f.strength,
+                       default=NO_MATCH)
+        if affirmed.strength < max(PARTLY_AT, best.strength):
+            evidence = quote(answer, best.token_indices)
+            return ConceptMatch(prepared, 0.0, None, True, evidence, token_indices=best.token_indices)
+        best = affirmed
     evidence = quote(answer, best.token_indices) if best.strength >= PARTLY_AT else None
-    # Only the answer negating what the reference affirms counts: the reverse is usually a
-    # paraphrase ("only inside the function" for "not outside it").
-    negated = best.strength >= PARTLY_AT and best.negated and not prepared.reference_negated
-    if negated:
-        return ConceptMatch(prepared, 0.0, None, True, evidence, token_indices=best.token_indices)
     return ConceptMatch(prepared, best.strength, evidence, False, token_indices=best.token_indices)
 
 

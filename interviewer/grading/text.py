@@ -228,6 +228,88 @@ def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
     return flags
 
 
+# How far a negation reaches. Its cue denies the first content word after it; "no" denies
+# the noun phrase it opens ("there is no automatic differentiation"). Past a light verb it
+# denies the verb's object too ("does not rely on the chain rule"); past a verb of
+# preventing it denies the prevention, so what is prevented is affirmed ("doesn't stop
+# neurons from co-adapting"); past an evaluation it denies the clause's subject as well
+# ("the scale of the input data doesn't matter", "adding dropout won't help").
+LIGHT_VERBS = frozenset(
+    "rely relies relying depend depends depending use uses using involve involves include includes "
+    "contain contains apply applies capture captures".split()
+)
+PREVENTION_WORDS = frozenset(
+    "stop stops prevent prevents avoid avoids block blocks reduce reduces mitigate mitigates "
+    "eliminate eliminates limit limits suppress suppresses".split()
+)
+EVALUATION_WORDS = frozenset(
+    "matter matters affect affects affected important relevant help helps fix fixes solve solves "
+    "useful work works good fit suitable".split()
+)
+# "not only X": no denial. "don't have to write it": a need is denied, not the content.
+_NOT_A_DENIAL = frozenset("only just merely".split())
+_NEED_WORDS = frozenset("need needs needed have has had".split())
+_NO_IDIOMS = frozenset("matter doubt".split())  # "no matter what", "no doubt"
+# A light verb in the passive denies its subject: "the base case is not included".
+_PASSIVE_LIGHT_VERBS = frozenset("included used applied contained involved captured".split())
+# Words that end what a negation reaches.
+_SCOPE_BREAKERS = frozenset("and so which that who whom whose where when then since unless until if as than".split())
+_WIDE_REACH = 6  # content words a negation reaches past a light verb, prevention or evaluation
+
+
+class NegationScope(NamedTuple):
+    """Per token: denied by a negation; affirmed through a denied prevention."""
+
+    denied: list[bool]
+    prevention_denied: list[bool]
+
+
+def negation_scope(tokens: list[Token]) -> NegationScope:
+    """What each negation cue of the text denies (see the rules above)."""
+    denied = [False] * len(tokens)
+    through_prevention = [False] * len(tokens)
+    for cue, token in enumerate(tokens):
+        if not (token.lower in NEGATION_CUES or (
+                token.lower == "than" and cue > 0 and tokens[cue - 1].lower == "rather")):
+            continue
+        mode, reached, previous = "first", 0, cue
+        for index in range(cue + 1, len(tokens)):
+            word = tokens[index]
+            if word.clause != token.clause or word.lower in NEGATION_CUES:
+                break
+            if mode == "first" and (word.lower in _NOT_A_DENIAL or (token.lower == "no" and word.lower in _NO_IDIOMS) or (
+                    word.lower in _NEED_WORDS and index + 1 < len(tokens) and tokens[index + 1].lower == "to")):
+                break
+            if word.stop or word.lower in NEGATION_TRANSPARENT:
+                if word.lower in _SCOPE_BREAKERS and mode != "first":
+                    break
+                continue
+            if mode == "first":
+                denied[index] = True
+                mode = ("object" if word.lower in LIGHT_VERBS else "prevented" if word.lower in PREVENTION_WORDS
+                        else "rest" if word.lower in EVALUATION_WORDS or word.lower in _PASSIVE_LIGHT_VERBS
+                        else "phrase" if token.lower == "no" else "done")
+                if mode == "rest":  # the subject of a denied evaluation is denied too
+                    for before in range(cue - 1, -1, -1):
+                        if tokens[before].clause != token.clause:
+                            break
+                        if not tokens[before].stop:
+                            denied[before] = True
+            elif mode == "done":
+                break
+            elif mode == "phrase":  # "no automatic differentiation": the whole noun phrase
+                if index != previous + 1:
+                    break
+                denied[index] = True
+            else:
+                reached += 1
+                if reached > _WIDE_REACH:
+                    break
+                (through_prevention if mode == "prevented" else denied)[index] = True
+            previous = index
+    return NegationScope(denied, through_prevention)
+
+
 def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
     """Damerau-Levenshtein distance (adjacent swaps count once) of a and b is <= limit."""
     if abs(len(a) - len(b)) > limit:

@@ -1,0 +1,83 @@
+"""What a negation denies, as a candidate sees it in the grade: a concept the answer denies is
+never credited, and negations that deny nothing (a need, "not only", a contrast) cost nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from interviewer.bank.loader import load_default_bank
+from interviewer.grading.models import ConceptStatus, GradeRequest, WarningKind
+from interviewer.grading.offline import OfflineGrader
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_default_bank()
+
+
+def grade(bank, question_id, answer):
+    item = bank.get(question_id)
+    return OfflineGrader().grade(GradeRequest(item.question, item.rubric, answer))
+
+
+def concept(result, label):
+    return {c.label: c for c in result.concepts}[label]
+
+
+def denied(result):
+    return result.has_warning(WarningKind.negated_concept) or result.has_warning(WarningKind.contradiction)
+
+
+def test_denying_the_object_of_a_light_verb_denies_the_concept(bank):
+    answer = ("Backpropagation computes the gradient of the loss for each weight, but it does not rely on the "
+              "chain rule: every layer's gradient is worked out on its own.")
+    result = grade(bank, "dl-nlp/q3-backpropagation", answer)
+    assert concept(result, "Chain Rule").status is ConceptStatus.missing
+    message = next(w.message for w in result.warnings if w.kind is WarningKind.negated_concept)
+    assert "does not rely on the chain rule" in message
+
+
+def test_denying_a_prevention_denies_a_concept_put_as_preventing(bank):
+    denying = grade(bank, "dl-nlp/q14-dropout", "Dropout randomly zeroes neurons during training. It does not "
+                    "prevent the neurons from co-adapting; all it adds is noise.")
+    stating = grade(bank, "dl-nlp/q14-dropout", "Dropout randomly zeroes neurons during training, which "
+                    "prevents the neurons from co-adapting.")
+    assert concept(denying, "Co-adaptation").status is ConceptStatus.missing and denied(denying)
+    assert concept(stating, "Co-adaptation").status is not ConceptStatus.missing and not denied(stating)
+    assert stating.score > denying.score + 15
+
+
+def test_saying_something_does_not_matter_denies_its_subject(bank):
+    answer = ("NaN losses come from exploding gradients when the learning rate is too high. "
+              "Poorly scaled inputs do not matter at all, the optimizer copes with any scale.")
+    result = grade(bank, "tf/q7-nan-causes", answer)
+    assert concept(result, "Poorly scaled data").status is ConceptStatus.missing and denied(result)
+
+
+@pytest.mark.parametrize("answer", [
+    "Backpropagation not only applies the chain rule layer by layer, it also reuses each layer's gradient for "
+    "the layer before it, so the gradient of the loss reaches every weight.",
+    "Backpropagation applies the chain rule backwards through the layers to get the gradient of the loss for "
+    "every weight; you don't have to derive those gradients yourself.",
+])
+def test_negations_that_deny_nothing_cost_nothing(bank, answer):
+    result = grade(bank, "dl-nlp/q3-backpropagation", answer)
+    assert concept(result, "Chain Rule").status is ConceptStatus.covered
+    assert not denied(result)
+
+
+def test_affirming_what_the_reference_denies_is_shown_as_an_error(bank):
+    answer = ("One-hot encoding turns each word into a vector as long as the vocabulary with a single 1. "
+              "These vectors do capture semantic similarity between related words.")
+    result = grade(bank, "dl-nlp/q7-one-hot", answer)
+    assert result.has_warning(WarningKind.contradiction)
+    errors = [c for c in result.concepts if c.error]
+    assert errors and "capture semantic similarity" in errors[0].error
+
+
+def test_describing_the_alternative_a_method_avoids_is_no_contradiction(bank):
+    answer = ("Without weights the loss is dominated by the majority class, so the model mostly predicts that "
+              "class and basically ignores the rare one. A weighted loss gives each minority example a larger "
+              "weight, so mistakes on it cost more and the model learns the minority class.")
+    result = grade(bank, "tf/q6-weighted-loss", answer)
+    assert not denied(result)
