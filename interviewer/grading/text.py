@@ -17,9 +17,12 @@ from typing import NamedTuple
 from interviewer.grading.stemmer import stem
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-# Sentence ends: . ! ? ; or a line break (bullets, numbered steps), keeping decimals intact.
+# Sentence ends: . ! ? ; or a line break (bullets, numbered steps), keeping decimals and the
+# abbreviations that run on inside a sentence ("e.g. Adam vs. SGD") intact.
 # The leading lookahead lets the scan skip ordinary characters fast.
-_SENTENCE_BREAK = re.compile(r"(?=[.!?;\n:*•-])(?:(?<!\d)[.!?;]+(?=\s|$)|\n+|(?<=\s)[-*•]\s|:\s*\n)")
+_SENTENCE_BREAK = re.compile(
+    r"(?=[.!?;\n:*•-])(?:(?<!\d)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bE\.g)(?<!\bI\.e)"
+    r"[.!?;]+(?=\s|$)|\n+|(?<=\s)[-*•]\s|:\s*\n)")
 # Clause breaks inside a sentence: commas, colons, brackets, spaced dashes, and a few
 # conjunctions that open a clause (found among the words, see tokenize).
 _CLAUSE_PUNCTUATION = re.compile(r"[,:()\[\]]")
