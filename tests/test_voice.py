@@ -63,6 +63,34 @@ def test_packaged_model_transcribes_espeak_speech(transcriber, recordings):
     assert starts == sorted(starts) and transcript.words[-1].end <= transcript.duration_s + 0.5
 
 
+def test_silence_after_the_answer_is_not_made_up_into_words(transcriber, recordings, tmp_path):
+    from interviewer.voice.audio import read_audio
+
+    import numpy as np
+
+    speech = read_audio(recordings["backprop"])
+    spoken_until = speech.size / 16_000
+    transcript = transcriber.transcribe(np.concatenate([speech, np.zeros(4 * 16_000, dtype=np.float32)]))
+    heard = " ".join(words(transcript.text))
+    assert "chain rule" in heard and "update the weight" in heard
+    assert "thank you" not in heard and "bye" not in heard
+    assert transcript.words[-1].end <= spoken_until + 0.5, transcript.words[-3:]
+
+
+def test_a_recording_longer_than_whisper_s_window_is_transcribed_to_its_end(transcriber, tmp_path):
+    # Whisper reads 30 s at a time: the words after the first window must come through too.
+    text = (BACKPROP + " Dropout randomly switches off neurons during training, which keeps them from "
+            "co-adapting. Batch normalization rescales each layer's inputs, so training is more stable. "
+            "A learning rate that is too large makes the loss jump around instead of going down. "
+            "Finally, early stopping ends training when the validation loss stops improving.")
+    long_answer = speak(text, tmp_path / "long.wav", words_per_minute=140)
+    transcript = transcriber.transcribe(long_answer)
+    assert transcript.duration_s > 30
+    heard = " ".join(words(transcript.text))
+    assert "chain rule" in heard and "neurons during training" in heard and "early stopping" in heard, transcript.text
+    assert transcript.words[-1].end > 30
+
+
 def test_transcribe_json_holds_the_text_and_delivery_figures(transcriber, recordings):
     result = CliRunner().invoke(app, ["transcribe", str(recordings["fillers"]), "--json"])
     assert result.exit_code == 0, result.output
