@@ -7,6 +7,9 @@ espeak-ng into a WAV file, transcribed by the packaged Whisper tiny.en as `pract
 does (the question and its rubric's concepts as context), and compared with the text: word
 error rate (WER) over all words, real-time factor (transcription seconds / audio seconds,
 model loading excluded), and the offline grade of the transcript vs the grade of the text.
+With --streamed each answer is also transcribed as practice --voice does while it is spoken (fed
+in 0.1 s chunks, cut into pieces at pauses, each piece transcribed in the background) and its
+word error rate compared with the one pass's.
 
 Fillers: espeak-ng speaks answers with "um", "uh", "you know" and "like" put in, and the share
 of them the delivery figures find is reported per filler.
@@ -16,7 +19,7 @@ speech written to INTERVIEWER_SPEECH_DIR): from launch until the first question'
 started (its WAV file holds sound), and from the end of a 30-second answer ("Recorded" on
 screen) until its transcript is on screen.
 
-    .venv/bin/python benchmarks/voice.py [--chars 320] [--limit N] [--runs 3] [--only accuracy|fillers|latency]
+    .venv/bin/python benchmarks/voice.py [--chars 320] [--limit N] [--runs 3] [--streamed] [--only accuracy|fillers|latency]
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from interviewer.bank.loader import load_default_bank  # noqa: E402
 from interviewer.grading.models import GradeRequest  # noqa: E402
 from interviewer.grading.offline import OfflineGrader  # noqa: E402
-from interviewer.voice.audio import read_audio  # noqa: E402
+from interviewer.voice.audio import level_dbfs, pcm16, read_audio  # noqa: E402
 from interviewer.voice.delivery import find_fillers  # noqa: E402
+from interviewer.voice.recorder import SILENCE_DBFS  # noqa: E402
 from interviewer.voice.speech import synthesize  # noqa: E402
+from interviewer.voice.streaming import StreamingTranscription  # noqa: E402
 from interviewer.voice.transcriber import Transcriber  # noqa: E402
 from interviewer.voice.vocabulary import context_for  # noqa: E402
 
@@ -98,7 +103,7 @@ def accuracy(args: argparse.Namespace) -> None:
     transcriber.model
     print(f"model load: {time.perf_counter() - started:.2f} s")
     grader = OfflineGrader()
-    errors = total_words = 0
+    errors = total_words = streamed_errors = streamed_pieces = 0
     audio_seconds = transcribe_seconds = 0.0
     gaps = []
     with tempfile.TemporaryDirectory() as folder:
@@ -106,10 +111,15 @@ def accuracy(args: argparse.Namespace) -> None:
             text = speakable(item.question.reference_answer, args.chars)
             wav = synthesize(text, Path(folder) / f"{number}.wav", voice=args.voice)
             samples = read_audio(wav)
-            transcript = transcriber.transcribe(samples, context=context_for(item) if not args.no_context else None)
+            context = context_for(item) if not args.no_context else None
+            transcript = transcriber.transcribe(samples, context=context)
             reference, hypothesis = words_of(text), words_of(transcript.text)
             distance = edit_distance(reference, hypothesis)
             errors += distance
+            if args.streamed:
+                heard = streamed(transcriber, samples, context)
+                streamed_errors += edit_distance(reference, words_of(heard.text))
+                streamed_pieces += heard.pieces
             total_words += len(reference)
             audio_seconds += samples.size / 16000
             transcribe_seconds += transcript.seconds_taken
@@ -119,11 +129,33 @@ def accuracy(args: argparse.Namespace) -> None:
             if args.verbose:
                 print(f"{item.id}: WER {distance / max(1, len(reference)):.1%}  typed {typed:.1f} spoken {spoken:.1f}")
                 print(f"   said:  {text}\n   heard: {transcript.text}")
+                if args.streamed:
+                    print(f"   streamed ({heard.pieces} pieces): {heard.text}")
     print(f"answers: {len(items)}, audio {audio_seconds:.1f} s, words {total_words}")
     print(f"WER: {errors / total_words:.1%}")
+    if args.streamed:
+        print(f"WER streamed as practice does (cut at pauses while spoken, {streamed_pieces} pieces): "
+              f"{streamed_errors / total_words:.1%}")
     print(f"real-time factor: {transcribe_seconds / audio_seconds:.3f} ({transcribe_seconds:.1f} s for {audio_seconds:.1f} s)")
     print(f"grade gap (offline, |typed - spoken|): mean {statistics.mean(gaps):.1f}, max {max(gaps):.1f}, "
           f"within 10 points: {sum(gap <= 10 for gap in gaps)}/{len(gaps)}")
+
+
+class Streamed:
+    def __init__(self, text: str, pieces: int) -> None:
+        self.text, self.pieces = text, pieces
+
+
+def streamed(transcriber: Transcriber, samples, context: str | None) -> Streamed:
+    """SAMPLES transcribed as practice --voice does while the answer is spoken: fed in chunks of
+    0.1 s (as fast as they are transcribed), cut into pieces at pauses."""
+    streaming = StreamingTranscription(transcriber, context=context, silence_dbfs=SILENCE_DBFS)
+    data = pcm16(samples)
+    for start in range(0, len(data), 3200):
+        chunk = data[start:start + 3200]
+        streaming.feed(chunk, level_dbfs(chunk))
+    transcript = streaming.finish()
+    return Streamed(transcript.text, streaming.pieces_sent)
 
 
 FILLERS = ("um", "uh", "you know", "like")
@@ -253,6 +285,8 @@ def main() -> None:
     parser.add_argument("--voice", default=None, help="an espeak-ng voice (default: its own)")
     parser.add_argument("--only", choices=("accuracy", "fillers", "latency"))
     parser.add_argument("--no-context", action="store_true", help="transcribe without the question as context")
+    parser.add_argument("--streamed", action="store_true",
+                        help="also transcribe each answer piece by piece as practice does, and compare")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     if args.only in (None, "accuracy"):
