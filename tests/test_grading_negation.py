@@ -81,3 +81,16 @@ def test_describing_the_alternative_a_method_avoids_is_no_contradiction(bank):
               "weight, so mistakes on it cost more and the model learns the minority class.")
     result = grade(bank, "tf/q6-weighted-loss", answer)
     assert not denied(result)
+
+
+def test_a_misconception_needs_its_subject_said_or_referred_to(bank):
+    """ "change the weights" is no claim that backpropagation changes them."""
+    no_claim = grade(bank, "tf/q3-backprop-in-tf", "Backpropagation computes the gradient of the loss for every "
+                     "weight. Those gradients tell you which direction to change the weights in.")
+    named = grade(bank, "tf/q3-backprop-in-tf", "Backpropagation computes the gradient of the loss for every "
+                  "weight. After that, backpropagation changes the weights itself.")
+    referred = grade(bank, "tf/q3-backprop-in-tf", "Backpropagation computes the gradient of the loss for every "
+                     "weight. Then it changes the weights itself.")
+    assert not no_claim.has_warning(WarningKind.misconception)
+    assert named.has_warning(WarningKind.misconception) and referred.has_warning(WarningKind.misconception)
+    assert no_claim.score > named.score

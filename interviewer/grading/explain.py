@@ -27,9 +27,11 @@ MIN_CONTENT_WORDS = 3
 # Scores are capped when the answer only repeats the question or talks about something else.
 PARROT_CAP = 30.0
 OFF_TOPIC_CAP = 10.0
-MISCONCEPTION_FACTOR = 0.7
-# Each concept the answer denies or contradicts multiplies the score by this.
-WRONG_FACTOR = 0.6
+# Each false statement (a concept the answer denies or contradicts, or a rubric misconception
+# it asserts) halves the score: interviewers scored answers with one core point denied about
+# like answers giving only a third of the points (the probe benchmark).
+WRONG_FACTOR = 0.5
+MISCONCEPTION_FACTOR = WRONG_FACTOR
 NEGATED_FACTOR = 0.5
 # The score is scaled by how much of the answer explains (rather than lists terms): a bare
 # list keeps this share.

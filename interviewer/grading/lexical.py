@@ -36,6 +36,7 @@ SCATTERED_FACTOR = 0.75
 DESCRIPTION_FACTOR = 0.6
 COVERED_AT = 0.75
 PARTLY_AT = 0.4
+_SUBJECT_PRONOUNS = frozenset("it it's its this they them".split())
 # Rubrics with at least this share of concepts written as statements get the wide negation scope.
 WIDE_NEGATION_AUTHORITY = 0.5
 MIN_COVERAGE_WEIGHT = 0.1
@@ -488,6 +489,14 @@ def match_misconceptions(prepared: PreparedRubric, answer: Answer) -> list[Misco
                 clauses = {answer.tokens[i].clause for i in hit.token_indices}
                 said = {answer.stems[i] for i in hit.token_indices}
                 if len(clauses) != 1 or not distinct <= said:
+                    continue
+                # Its subject must be there too, by name or as a pronoun: "change the weights"
+                # is no claim that backpropagation changes them.
+                clause_of = next(iter(clauses))
+                in_clause = [i for i, t in enumerate(answer.tokens) if t.clause == clause_of]
+                unsaid = set(phrase.stems) - {answer.stems[i] for i in in_clause}
+                if unsaid and not (unsaid <= prepared.question_stems
+                                   and any(answer.tokens[i].lower in _SUBJECT_PRONOUNS for i in in_clause)):
                     continue
                 indices = hit.token_indices
             else:

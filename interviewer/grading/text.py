@@ -272,8 +272,10 @@ def negation_scope(tokens: list[Token]) -> NegationScope:
     denied = [False] * len(tokens)
     through_prevention = [False] * len(tokens)
     for cue, token in enumerate(tokens):
-        if not (token.lower in NEGATION_CUES or (
-                token.lower == "than" and cue > 0 and tokens[cue - 1].lower == "rather")):
+        # "instead of X" and "rather than X" set an alternative against what is said, and
+        # answers name the alternative a method avoids ("learns quirks instead of general
+        # patterns"): no denial of X. (Claims still compare exclusive terms across them.)
+        if token.lower not in NEGATION_CUES or token.lower == "instead":
             continue
         mode, reached, previous = "first", 0, cue
         for index in range(cue + 1, len(tokens)):
