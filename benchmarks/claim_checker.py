@@ -45,6 +45,14 @@ def lexical_contradiction(question: Question, rubric, answer: str) -> float:
     return float(len(analyse(question, rubric, answer).contradictions))
 
 
+def false_statements(question: Question, rubric, answer: str) -> float:
+    """Everything the graders count as a false statement: contradictions, denied concepts,
+    asserted misconceptions."""
+    evidence = analyse(question, rubric, answer)
+    return float(len(evidence.contradictions) + sum(1 for c in evidence.concepts if c.negated)
+                 + len(evidence.misconceptions))
+
+
 def features(model, references: list[str], answers: list[str]):
     import numpy as np
 
@@ -85,6 +93,8 @@ def main() -> int:
     test_labels = [int(r["label"] == "contradictory") for r in test]
     probe_lexical = [lexical_contradiction(bank.get(p["question_id"]).question, bank.get(p["question_id"]).rubric,
                                            p["answer"]) for p in probe]
+    probe_false = [false_statements(bank.get(p["question_id"]).question, bank.get(p["question_id"]).rubric,
+                                    p["answer"]) for p in probe]
 
     # 2. the learned head
     from sentence_transformers import SentenceTransformer
@@ -112,6 +122,10 @@ def main() -> int:
     print(f"| MiniLM + logistic head | {auc(learned_scores, test_labels):.3f} | {auc(probe_learned, probe_labels):.3f} |")
     print(f"lexical checker on the probe: flags {flagged_wrong} of {sum(probe_labels)} fluent-wrong/negated answers "
           f"and {flagged_right} of {len(probe_labels) - sum(probe_labels)} correct ones")
+    false_wrong = sum(1 for s, y in zip(probe_false, probe_labels) if s and y)
+    false_right = sum(1 for s, y in zip(probe_false, probe_labels) if s and not y)
+    print(f"with concept denials and misconceptions (any false statement): probe AUC {auc(probe_false, probe_labels):.3f}, "
+          f"flags {false_wrong} of {sum(probe_labels)} wrong answers and {false_right} correct ones")
     return 0
 
 
