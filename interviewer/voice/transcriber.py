@@ -37,6 +37,11 @@ TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 # benchmark's answers, with their numbers and punctuation), so a loop is cut off early.
 MAX_TOKENS_PER_SECOND = 10
 _MAX_NEW_TOKENS = 220  # Whisper decodes 448 tokens at most, the prompt taking up to 228 of them
+# A token already decoded is made a little less likely: the loops that remain ("0, 0, 0, ...",
+# below the compression check) end sooner, without the temperature fallback's extra decodings
+# (a looping 20 s answer took 33 s to transcribe, 2.8 s with it; the error rate over the
+# benchmark's 35 answers was 15.0% with and 15.0-16.0% without; 1.2 gave 16.2%).
+REPETITION_PENALTY = 1.1
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,7 @@ class Transcriber:
         segments, info = model.transcribe(
             samples.astype(np.float32), language="en", beam_size=BEAM_SIZE, word_timestamps=True,
             condition_on_previous_text=False, initial_prompt=context or None, vad_filter=False,
-            temperature=list(TEMPERATURES),
+            temperature=list(TEMPERATURES), repetition_penalty=REPETITION_PENALTY,
             max_new_tokens=min(_MAX_NEW_TOKENS, int(MAX_TOKENS_PER_SECOND * min(seconds, WINDOW_SECONDS)) + 20),
         )
         words: list[Word] = []
