@@ -137,6 +137,34 @@ def transcript_json(db: sqlite3.Connection, session: SessionRecord) -> dict[str,
     }
 
 
+
+def _row_grade_json(turn: TurnRecord) -> dict[str, Any]:
+    latest = turn.latest_grade
+    return {
+        "question_id": turn.question_id, "status": turn.status, "seconds": turn.seconds,
+        "score": latest.score if latest else None, "verdict": latest.verdict if latest else None,
+        "grader": latest.grader if latest else None,
+        "fallback_reason": latest.grade.fallback_reason if latest else None,
+    }
+
+
+def summary_json(report: SessionReport) -> dict[str, Any]:
+    """A session at a glance, as the summary at the end of `practice` shows it."""
+    strongest, weakest = report.strongest_topic, report.weakest_topic
+    return {
+        **session_json(report.session), "planned": report.planned, "answered": report.answered,
+        "skipped": sum(row.turn.status == "skipped" for row in report.rows),
+        "remaining": report.remaining, "ungraded": report.ungraded, "mean_score": report.mean_score,
+        "topic_means": report.topic_means,
+        "strongest_topic": strongest[0] if strongest and weakest and strongest[1] > weakest[1] else None,
+        "weakest_topic": weakest[0] if strongest and weakest and strongest[1] > weakest[1] else None,
+        "questions": [
+            {"number": row.number, **_row_grade_json(row.turn),
+             "follow_ups": [_row_grade_json(turn) for turn in row.follow_ups]}
+            for row in report.rows
+        ],
+    }
+
 # ---------------------------------------------------------------- a batch run at a glance
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -59,6 +61,9 @@ def practice(
         "instead of the microphone (default: INTERVIEWER_AUDIO_SOURCE).", show_default=False)] = None,
     silence: Annotated[float, typer.Option(
         "--silence", min=0.5, help="With --voice: seconds of silence after you have spoken that end a recording.")] = 3.0,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="At the end, print the session's summary as JSON on stdout (scores, verdicts, graders, "
+        "what --resume would do); the session itself is shown on stderr.")] = False,
 ) -> None:
     """Practise an interview: answer questions, get each answer graded, and a follow-up on what you missed.
 
@@ -67,63 +72,77 @@ def practice(
     Every answer is saved before it is graded.
     """
     from interviewer.bank.loader import load_default_bank
+    from interviewer.cli import render
     from interviewer.cli.render import console
     from interviewer.cli.render import session as screen
     from interviewer.cli.terminal_ui import TerminalUI, start_warm_up
     from interviewer.grading.select import build_grader
     from interviewer.paths import database_path
-    from interviewer.review import summarize
+    from interviewer.review import summarize, summary_json
     from interviewer.practice.session import NothingDue, PracticeSession, start_session, ungraded_answers
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
-    db = connect()
-    if resume:
-        session = transcripts.latest_unfinished(db)
-        if session is None:
-            raise InputError("no unfinished practice session to resume: start one with `interviewer practice`")
-        banks = [*session.settings.get("banks", []), *(str(path) for path in bank or [])]
-        choice = grader.value if grader is not GraderChoice.auto else (session.grader or "auto")
-        item_bank = load_default_bank(banks)
-    else:
-        banks = [str(path.resolve()) for path in bank or []]
-        choice = grader.value
-        item_bank = load_default_bank(banks)
+    # With --json, stdout carries the summary alone: the questions, prompts and panels go to stderr.
+    results = sys.stdout if json_output else None
+    with contextlib.redirect_stdout(sys.stderr) if json_output else contextlib.nullcontext():
+        db = connect()
+        if resume:
+            session = transcripts.latest_unfinished(db)
+            if session is None:
+                raise InputError("no unfinished practice session to resume: start one with `interviewer practice`")
+            banks = [*session.settings.get("banks", []), *(str(path) for path in bank or [])]
+            choice = grader.value if grader is not GraderChoice.auto else (session.grader or "auto")
+            item_bank = load_default_bank(banks)
+        else:
+            banks = [str(path.resolve()) for path in bank or []]
+            choice = grader.value
+            item_bank = load_default_bank(banks)
+            try:
+                session = start_session(
+                    db, item_bank, level=level.value if level else None, topics=topic or [], count=count,
+                    grader=choice, seed=seed, time_limit=time_limit, due=due, banks=banks,
+                    follow_ups=follow_ups is not False,
+                )
+            except NothingDue as nothing:
+                if results is not None:
+                    render.print_json({"session_id": None, "nothing_due": nothing.message}, file=results)
+                else:
+                    screen.show_nothing_due(nothing.message)
+                raise typer.Exit(0) from None
+
+        active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))
+        voice = voice or bool(resume and session.settings.get("voice"))
+        if voice:
+            from interviewer.cli.voice_ui import voice_ui
+
+            ui = voice_ui(db, session, audio_from=audio_from, silence=silence, on_screen=lambda: start_warm_up(active))
+        else:
+            ui = TerminalUI(on_screen=lambda: start_warm_up(active))
+        runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
+                                 follow_ups=session.settings.get("follow_ups", True) if follow_ups is None else follow_ups)
+        planned = len(session.settings.get("plan", []))
+        if resume:
+            asked = {turn.question_id for turn in transcripts.session_turns(db, session.id, with_grades=False)
+                     if turn.kind == "question"}
+            screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))),
+                              ungraded=len(ungraded_answers(db, session)))
+        else:
+            screen.show_start(session.id, planned)
+        interrupted = False
         try:
-            session = start_session(
-                db, item_bank, level=level.value if level else None, topics=topic or [], count=count,
-                grader=choice, seed=seed, time_limit=time_limit, due=due, banks=banks,
-                follow_ups=follow_ups is not False,
-            )
-        except NothingDue as nothing:
-            screen.show_nothing_due(nothing.message)
-            raise typer.Exit(0) from None
-
-    active = build_grader(choice, notify=screen.notice, judge=judge_options(judge_model, judge_base_url, judge_timeout))
-    voice = voice or bool(resume and session.settings.get("voice"))
-    if voice:
-        from interviewer.cli.voice_ui import voice_ui
-
-        ui = voice_ui(db, session, audio_from=audio_from, silence=silence, on_screen=lambda: start_warm_up(active))
-    else:
-        ui = TerminalUI(on_screen=lambda: start_warm_up(active))
-    runner = PracticeSession(db, session, item_bank, active, ui, time_limit=time_limit,
-                             follow_ups=session.settings.get("follow_ups", True) if follow_ups is None else follow_ups)
-    planned = len(session.settings.get("plan", []))
-    if resume:
-        asked = {turn.question_id for turn in transcripts.session_turns(db, session.id, with_grades=False)
-                 if turn.kind == "question"}
-        screen.show_start(session.id, planned, resumed=planned - len(asked & set(session.settings.get("plan", []))),
-                          ungraded=len(ungraded_answers(db, session)))
-    else:
-        screen.show_start(session.id, planned)
-    try:
-        runner.run()
-    except KeyboardInterrupt:
-        console.print()
-        screen.show_summary(summarize(db, transcripts.get_session(db, session.id)), database_path(), interrupted=True)
-        raise typer.Exit(130) from None
-    screen.show_summary(summarize(db, transcripts.get_session(db, session.id)), database_path())
+            runner.run()
+        except KeyboardInterrupt:
+            console.print()
+            interrupted = True
+        report = summarize(db, transcripts.get_session(db, session.id))
+        if results is not None:
+            render.print_json({**summary_json(report), "interrupted": interrupted, "database": str(database_path())},
+                              file=results)
+        else:
+            screen.show_summary(report, database_path(), interrupted=interrupted)
+        if interrupted:
+            raise typer.Exit(130)
 
 
 def register(app: typer.Typer) -> None:

@@ -103,17 +103,27 @@ def stats(json_output: JsonOption = False) -> None:
 
 def export(
     session: SessionArgument,
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="md (readable), json (everything) or csv "
-                                              "(one row per turn).", case_sensitive=False)] = ExportFormat.md,
+    fmt: Annotated[Optional[ExportFormat], typer.Option(
+        "--format", "-f", help="md (readable), json (everything) or csv (one row per turn). Default: md, or "
+        "json with --json and no --output.", case_sensitive=False, show_default=False)] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    json_output: Annotated[bool, typer.Option(
+        "--json", help="Print JSON on stdout: with --output, what was written (session, file, format, turns); "
+        "without, the transcript itself (as --format json).")] = False,
 ) -> None:
     """Export a session's transcript as Markdown, JSON or CSV."""
+    from interviewer.cli import render
     from interviewer.cli.render.markdown import transcript_markdown
     from interviewer.cli.render.review import show_export_text, show_exported
     from interviewer.review import export_session, summarize
     from interviewer.store import transcripts
     from interviewer.store.db import connect
 
+    if json_output and output is None and fmt not in (None, ExportFormat.json):
+        raise InputError(f"--json without --output prints the transcript as JSON: drop --format {fmt.value}, "
+                         "or write it to a file with --output FILE")
+    if fmt is None:
+        fmt = ExportFormat.json if json_output and output is None else ExportFormat.md
     db = connect()
     record = transcripts.find_session(db, session)
     if fmt is ExportFormat.md:
@@ -127,7 +137,12 @@ def export(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{output}: cannot write the export ({exc.strerror or exc})") from None
-    show_exported(str(output), fmt.value, len(transcripts.session_turns(db, record.id, with_grades=False)))
+    turns = len(transcripts.session_turns(db, record.id, with_grades=False))
+    if json_output:
+        render.print_json({"session_id": record.id, "output": str(output.resolve()), "format": fmt.value,
+                           "turns": turns})
+    else:
+        show_exported(str(output), fmt.value, turns)
 
 
 def regrade(

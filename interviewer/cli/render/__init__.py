@@ -25,7 +25,8 @@ def warn(message: str) -> None:
     err_console.print(Text.assemble(("note:", "yellow"), " ", literal(message)), soft_wrap=True)
 
 
-def print_json(data: Any) -> None:
-    """Plain JSON on stdout, for scripts (no colour, no wrapping)."""
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-    sys.stdout.flush()
+def print_json(data: Any, file: Any = None) -> None:
+    """Plain JSON on stdout (or `file`), for scripts (no colour, no wrapping)."""
+    out = file if file is not None else sys.stdout
+    out.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    out.flush()
