@@ -409,8 +409,14 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     for index, token in enumerate(tokens):
         sentences.setdefault(token.sentence, []).append(index)
     contexts: dict[int, Statement] = {}
+    # A clause aligns with a fact only through a word both share: a clause naming no word of
+    # any fact (nor an exclusive term, which facts anchor by its alternative) is skipped unread.
+    vocabulary = {s for fact in facts for s in fact.statement.weights}
+    exclusive_index = _exclusive_index()
     for clause in _clauses(tokens):
         if any(i in skip for i in clause):
+            continue
+        if not any(stems[i] in vocabulary or stems[i] in exclusive_index for i in clause):
             continue
         claim = statement_of(tokens, stems, negated, clause, question_stems)
         if not claim.weights:
@@ -418,9 +424,6 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         # A clause leans on its sentence for what it is about ("..., which increases
         # overfitting"): the sentence's words align it, the clause's own words must touch the fact.
         sentence = tokens[clause[0]].sentence
-        if sentence not in contexts:
-            contexts[sentence] = statement_of(tokens, stems, negated, sentences[sentence], question_stems)
-        context = contexts[sentence]
         aligned = []
         for fact in facts:
             weight, words = _shared(claim, fact.statement)
@@ -430,7 +433,9 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             for fact in facts:
                 if _shared(claim, fact.statement)[1] < 1:
                     continue
-                weight, words = _shared(context, fact.statement)
+                if sentence not in contexts:
+                    contexts[sentence] = statement_of(tokens, stems, negated, sentences[sentence], question_stems)
+                weight, words = _shared(contexts[sentence], fact.statement)
                 if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                     aligned.append((weight, fact))
         aligned.sort(key=lambda pair: -pair[0])
