@@ -409,3 +409,35 @@ def test_worker_processes_give_the_same_file_as_one_process(tmp_path: Path, bank
     rows = read_csv(tmp_path / "graded-2.csv")
     assert [row["id"] for row in rows] == [f"r{n}" for n in range(1200)] + ["bad"]
     assert "unknown question id 'nope/q9-unknown'" in rows[-1]["error"]
+
+
+def _without_fallback_reason(path: Path) -> None:
+    """Rewrite a fresh output as a version before the fallback_reason column wrote it."""
+    if path.suffix == ".csv":
+        rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
+        drop = rows[0].index("fallback_reason")
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows([c for k, c in enumerate(row) if k != drop] for row in rows)
+    else:
+        records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "fallback_reason"}) + "\n"
+                                for r in records), encoding="utf-8")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_resume_of_an_output_written_before_fallback_reason_fills_the_column(
+    tmp_path: Path, bank: Path, suffix: str
+) -> None:
+    source = tmp_path / "subs.csv"
+    write_many(source, 60, seed=2)
+    full, out = tmp_path / f"full{suffix}", tmp_path / f"out{suffix}"
+    assert grade(source, "--grader", "offline", "--bank", bank, "--out", full).exit_code == 0
+    assert grade(source, "--grader", "offline", "--bank", bank, "--out", out).exit_code == 0
+    _without_fallback_reason(out)
+    data = out.read_bytes()
+    out.write_bytes(data[: data.index(b"\n", len(data) // 2) + 1])  # an earlier run stopped halfway
+    result = grade(source, "--grader", "offline", "--bank", bank, "--out", out, "--resume", "--json")
+    assert result.exit_code == 0, result.output
+    assert 0 < json.loads(result.stdout)["resumed"] < 60
+    assert out.read_bytes() == full.read_bytes()  # today's columns, every row, the column filled
+    assert not list(tmp_path.glob("*.upgrade"))

@@ -145,6 +145,9 @@ def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return iter(())
+    earlier = _before_fallback_reason(columns)
+    if _first_row_has(path, fmt, earlier):
+        _add_fallback_reason(path, fmt, earlier, columns)
     kept_end = 0
     for kept_end, _ in _scan_output(path, fmt, columns):  # first pass: where the complete rows end
         pass
@@ -152,6 +155,37 @@ def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT
         with path.open("r+b") as handle:
             handle.truncate(kept_end)
     return (record for _, record in _scan_output(path, fmt, columns) if record)
+
+
+def _before_fallback_reason(columns: tuple[str, ...]) -> tuple[str, ...]:
+    """The columns of outputs written before `fallback_reason` existed."""
+    return tuple(column for column in columns if column != "fallback_reason")
+
+
+def _first_row_has(path: Path, fmt: str, columns: tuple[str, ...]) -> bool:
+    """Whether the file's header (CSV) or first record (JSON Lines) has exactly these columns."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    if fmt == "csv":
+        return first.rstrip(b"\r\n") == ",".join(columns).encode()
+    try:
+        record = json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return False
+    return isinstance(record, dict) and set(record) == set(columns)
+
+
+def _add_fallback_reason(path: Path, fmt: str, earlier: tuple[str, ...], columns: tuple[str, ...]) -> None:
+    """Rewrite an output of an earlier version with today's columns (an empty `fallback_reason`:
+    those versions did not say), whole or not at all, so --resume can append to it."""
+    upgraded = path.with_name(f"{path.name}.upgrade")
+    try:
+        with ResultWriter(upgraded, fmt, append=False, columns=columns) as writer:
+            writer.write({**record, "fallback_reason": ""} for _, record in _scan_output(path, fmt, earlier) if record)
+        os.replace(upgraded, path)
+    except BaseException:
+        remove_partial(upgraded)
+        raise
 
 
 def _not_ours(path: Path, why: str) -> InputError:
