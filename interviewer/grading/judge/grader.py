@@ -90,11 +90,17 @@ class JudgeGrader:
         if not requests:
             return []
         evidence = self.evidence.grade_many(requests)
+        order = _grouped_by_question(requests)
         workers = min(self.settings.concurrency, len(requests))
         if workers <= 1:
-            return [self._judge(r, e) for r, e in zip(requests, evidence)]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="judge") as pool:
-            return list(pool.map(self._judge, requests, evidence))
+            judged = [self._judge(requests[i], evidence[i]) for i in order]
+        else:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="judge") as pool:
+                judged = list(pool.map(self._judge, [requests[i] for i in order], [evidence[i] for i in order]))
+        grades: list[Grade] = [evidence[0]] * len(requests)
+        for index, grade in zip(order, judged):
+            grades[index] = grade
+        return grades
 
     def _judge(self, request: GradeRequest, evidence: Grade) -> Grade:
         signals = detect_injection(request.answer)
@@ -224,6 +230,15 @@ class JudgeGrader:
             follow_up=(reply.follow_up.strip() if not signals else "") or evidence.follow_up,
             grader=self.name, grader_version=self.version, details=details,
         )
+
+
+def _grouped_by_question(requests: Sequence[GradeRequest]) -> list[int]:
+    """Indexes of the requests, answers to the same question together (questions in order of
+    first appearance). Consecutive prompts then share everything before the answer, which a
+    local server (llama.cpp) does not evaluate again: most of a reply's cost on a CPU."""
+    first_seen: dict[str, int] = {}
+    keys = [first_seen.setdefault(question_fingerprint(r.question, r.rubric), i) for i, r in enumerate(requests)]
+    return sorted(range(len(requests)), key=lambda i: (keys[i], i))
 
 
 def bank_of(question_id: str) -> str:

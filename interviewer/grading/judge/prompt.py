@@ -11,7 +11,7 @@ import re
 
 from interviewer.bank.models import Question, Rubric
 
-PROMPT_VERSION = "judge-prompt-3"
+PROMPT_VERSION = "judge-prompt-4"
 
 ANSWER_START = "<<<CANDIDATE_ANSWER>>>"
 ANSWER_END = "<<<END_CANDIDATE_ANSWER>>>"
@@ -20,7 +20,10 @@ _MARKER_WORDS = re.compile(r"(END[\s_-]*)?CANDIDATE[\s_-]*ANSWER", re.IGNORECASE
 
 # No literal example reply: small models copy one verbatim (a score of 0 and "..." for every
 # answer). The keys are described in words instead, and the schema constrains the values.
-SYSTEM_PROMPT = f"""You grade answers in a technical interview{{subject}}.
+# The system prompt is the same for every question (the subject is in the user message): a local
+# server (llama.cpp) reuses the evaluated prefix of the previous prompt, so a shared opening is
+# computed once per run, not once per answer.
+SYSTEM_PROMPT = f"""You grade answers in a technical interview.
 
 You get the question, a reference answer and the rubric: the concepts a good answer covers.
 The candidate's answer comes last, between the lines {ANSWER_START} and {ANSWER_END}.
@@ -54,7 +57,7 @@ and "next_step"; "follow_up", a string."""
 def subject_of(question: Question) -> str:
     """What the interview is about, from the question itself: its topics, else nothing."""
     topics = [topic.replace("-", " ") for topic in question.topics[:4]]
-    return f" on {', '.join(topics)}" if topics else ""
+    return f"This question comes from a technical interview on {', '.join(topics)}.\n\n" if topics else ""
 
 
 # Data delimiters of common grading templates ("[BEGIN DATA]", "[END DATA]", "***"): inside the
@@ -85,13 +88,12 @@ def build_messages(question: Question, rubric: Rubric, answer: str, *, flagged: 
         else ""
     )
     user = (
-        f"Question:\n{question.prompt.strip()}\n\n"
+        f"{subject_of(question)}Question:\n{question.prompt.strip()}\n\n"
         f"Reference answer:\n{question.reference_answer.strip()}\n\n"
         f"Rubric concepts:\n{concepts}\n{warning}\n"
         f"{ANSWER_START}\n{neutralise(answer)}\n{ANSWER_END}"
     )
-    system = SYSTEM_PROMPT.replace("{subject}", subject_of(question))
-    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
 def sha256(text: str) -> str:
