@@ -1,11 +1,12 @@
 """Batch grading benchmarks for `interviewer grade`.
 
-    python benchmarks/batch.py [--rows 10000] [--big-rows 100000] [--process-rows 2000] [--skip-embedding]
+    python benchmarks/batch.py [--rows 10000] [--big-rows 100000] [--process-rows 2000] [--repeats 3]
+                               [--skip-embedding] [--skip-offline] [--only offline|process|in-process]
 
 1. Embedding grader on ROWS synthetic submissions: rows/s of `grade_submissions` against
    the raw `model.encode` throughput of the same answer texts, measured side by side; and
    whole processes on PROCESS_ROWS rows: `interviewer grade --grader embedding` against a bare
-   script that loads the same model and encodes the same answers (alternated, best of 3).
+   script that loads the same model and encodes the same answers (alternated, best of REPEATS).
 2. Offline grader end to end: the CLI `interviewer grade big.csv --grader offline --out x.csv`
    in a subprocess, file in to file out.
 3. Peak RSS of that CLI run (offline grader) for ROWS and BIG_ROWS rows: flat memory.
@@ -155,6 +156,8 @@ def bench_embedding_process(work: Path, rows: int, repeats: int = 3) -> None:
         bare_times.append(time.perf_counter() - started)
         grade_times.append(_cli(grade, home)[0])
     bare, graded = min(bare_times), min(grade_times)
+    pairs = ", ".join(f"{b:.1f}/{g:.1f}" for b, g in zip(bare_times, grade_times))
+    print(f"embedding grader, whole process, {rows:,} rows, each bare/grade pair in seconds: {pairs}")
     print(f"embedding grader, whole process, {rows:,} rows: `interviewer grade` {graded:.1f} s "
           f"(first run, cold rubric cache: {cold:.1f} s); bare script loading the model and encoding the "
           f"same answers {bare:.1f} s; ratio {bare / graded:.2f} (target >= 0.9)")
@@ -186,13 +189,22 @@ def main() -> None:
     parser.add_argument("--process-rows", type=int, default=2_000)
     parser.add_argument("--skip-embedding", action="store_true")
     parser.add_argument("--skip-offline", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3, help="alternated bare/grade pairs of the whole-process run")
+    parser.add_argument("--only", choices=("offline", "process", "in-process"),
+                        help="run one measurement: the offline CLI, the whole-process or the in-process embedding one")
     args = parser.parse_args()
+    wanted = {args.only} if args.only else {"offline", "process", "in-process"}
+    if args.skip_offline:
+        wanted.discard("offline")
+    if args.skip_embedding:
+        wanted -= {"process", "in-process"}
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        if not args.skip_offline:
+        if "offline" in wanted:
             bench_offline(work, args.rows, args.big_rows)
-        if not args.skip_embedding:
-            bench_embedding_process(work, args.process_rows)
+        if "process" in wanted:
+            bench_embedding_process(work, args.process_rows, args.repeats)
+        if "in-process" in wanted:
             bench_embedding(work, args.rows)
 
 
