@@ -94,3 +94,20 @@ def test_a_misconception_needs_its_subject_said_or_referred_to(bank):
     assert not no_claim.has_warning(WarningKind.misconception)
     assert named.has_warning(WarningKind.misconception) and referred.has_warning(WarningKind.misconception)
     assert no_claim.score > named.score
+
+
+def test_labels_and_relation_signs_are_not_lists_of_terms(bank):
+    """Typed notes ("Cause: ...", "higher temperature = more diversity") explain like sentences;
+    a label in front of a list of terms does not make it an explanation."""
+    noted = grade(bank, "dl-nlp/q18-repetitive-generation",
+                  "Cause: greedy decoding, the most probable token wins at every step, so the text loops. Fixes: "
+                  "sampling: temperature (0.7-1.2) = more diversity; top-k: sample among the k best tokens.")
+    spoken = grade(bank, "dl-nlp/q18-repetitive-generation",
+                   "The cause is greedy decoding, the most probable token wins at every step, so the text loops. "
+                   "The fixes are sampling, where a temperature of 0.7 to 1.2 gives more diversity, and top-k, "
+                   "which samples among the k best tokens.")
+    listed = grade(bank, "dl-nlp/q18-repetitive-generation",
+                   "Key terms: greedy decoding, temperature, top-k, nucleus sampling, repetition penalty.")
+    assert not noted.has_warning(WarningKind.lists_terms)
+    assert abs(noted.score - spoken.score) <= 10
+    assert listed.has_warning(WarningKind.lists_terms) and listed.score < 40

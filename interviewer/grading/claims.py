@@ -41,6 +41,12 @@ _DETERMINERS = frozenset("the a an its their each every all this that these thos
 MAX_ITEM_WORDS = 4
 MIN_LIST_RUN = 3
 MIN_BARE_RUN_WORDS = 5
+# A clause of at most this many words ending in a colon, with more after it in the sentence,
+# labels what follows ("How it works: ...").
+MAX_LABEL_WORDS = 3
+# Signs that state a relation between the words around them, like a verb (spaced: "p=0.5"
+# only sets a value).
+_RELATION_SIGNS = (" = ", " -> ", " → ", " ⇒ ")
 
 _CONTRAST_CUES = frozenset({"instead", "than"})
 # Verbs that deny what follows them, for claims: "it ignores the validation set".
@@ -192,7 +198,20 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
                 listed.update(clause)
         run.clear()
 
-    for clause in clauses:
+    for number, clause in enumerate(clauses):
+        if text is not None:
+            last = tokens[clause[-1]]
+            before = text[tokens[clauses[number - 1][-1]].end if number else 0 : last.end]
+            after = text[last.end : last.end + 3].lstrip()
+            following = clauses[number + 1] if number + 1 < len(clauses) else None
+            if any(sign in before for sign in _RELATION_SIGNS):
+                close()  # "higher temperature = more diversity" states a relation
+                continue
+            if (len(clause) <= MAX_LABEL_WORDS and after.startswith(":") and following is not None
+                    and tokens[following[0]].sentence == last.sentence):
+                continue  # a label introducing what follows ("Solutions: ..."), not an item
+            if not any(tokens[i].text[:1].isalpha() for i in clause):
+                continue  # numbers only ("(1.0-1.5)"): no term
         if code.issuperset(clause):
             close()
         elif _is_bare_run(tokens, clause):
