@@ -176,3 +176,25 @@ def test_progress_moves_from_the_first_rows_and_the_model_load_is_a_step(
     assert written_when_asked[rows // 2] > 0, written_when_asked
     assert "loading the embedding model..." in result.output
     assert result.output.index("loading the embedding model") < result.output.index("40 rows: 40 graded")
+
+
+def test_resume_grades_again_the_rows_the_judge_failed_on(server: JudgeServer, item, tmp_path: Path) -> None:
+    source = write_submissions(tmp_path / "answers.csv", item, ROWS)
+    out = tmp_path / "graded.csv"
+    options = ["--grader", "judge", "--judge-base-url", server.url, "--judge-model", "m", "--concurrency", "1",
+               "--judge-failure", "error", "--out", out]
+    server.queue(error(500, "boom"))
+    failed = run("grade", source, *options)
+    assert failed.exit_code == 1, failed.output
+    assert all("the judge failed" in row["error"] for row in rows_of(out))
+
+    server.queue(good_reply(item))
+    resumed = run("grade", source, *options, "--resume", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    summary = json.loads(resumed.stdout)
+    assert (summary["redone"], summary["resumed"], summary["errors"]) == (ROWS, 0, 0)
+    rows = rows_of(out)
+    assert [row["id"] for row in rows] == [f"a{n}" for n in range(ROWS)]
+    assert all(row["grader"] == "judge" and row["error"] == "" and row["score"] for row in rows)
+    shown = run("grade", source, *options, "--resume")
+    assert shown.exit_code == 0 and "resumed from the earlier run" in " ".join(shown.output.split())

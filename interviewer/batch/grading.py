@@ -29,6 +29,12 @@ CHUNK_SIZE = 256
 FIRST_CHUNK_SIZES = (8, 32, 128)
 
 RubricDeriver = Callable[[Question], Rubric]
+JUDGE_FAILED = "the judge failed"
+
+
+def judge_failed_on(record: dict[str, Any]) -> bool:
+    """Whether an output row is an error because the judge failed on it (`--judge-failure error`)."""
+    return f": {JUDGE_FAILED} (" in str(record.get("error") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +56,7 @@ class BatchResult:
             return self
         reason = (self.grade.fallback_reason or "judge failed").removeprefix("judge: ")
         return BatchResult(self.submission, self.question_id, item=self.item,
-                           error=f"line {self.submission.line}: the judge failed ({reason}); not graded")
+                           error=f"line {self.submission.line}: {JUDGE_FAILED} ({reason}); not graded")
 
 
 # --- questions for rows --------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -135,11 +135,13 @@ def _from_csv_cells(cells: list[str], columns: tuple[str, ...] = OUTPUT_COLUMNS)
     return record
 
 
-def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> Iterator[dict[str, Any]]:
+def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS,
+                         redo: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
     """The complete rows of an earlier run's output, in order.
 
     A run killed mid-write can leave a partial last row: the file is cut back to the end
-    of the last complete row before anything is appended. A file that is not an output of
+    of the last complete row before anything is appended. With `redo`, it is cut back to just
+    before the first row `redo` picks, so that row and every later one are graded again. A file that is not an output of
     this command raises InputError and is left untouched.
     """
     path = Path(path)
@@ -149,8 +151,10 @@ def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT
     if _first_row_has(path, fmt, earlier):
         _add_fallback_reason(path, fmt, earlier, columns)
     kept_end = 0
-    for kept_end, _ in _scan_output(path, fmt, columns):  # first pass: where the complete rows end
-        pass
+    for end, record in _scan_output(path, fmt, columns):  # first pass: where the rows to keep end
+        if record and redo is not None and redo(record):
+            break
+        kept_end = end
     if kept_end < path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(kept_end)

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from interviewer.bank.loader import Bank
 from interviewer.batch import store
-from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks
+from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks, judge_failed_on
 from interviewer.batch.lock import OutputLock
 from interviewer.batch.output import ResultWriter, output_columns, output_format, read_existing_output
 from interviewer.batch.report import HtmlReport, ReportSink
@@ -120,7 +120,10 @@ def _run(
     session_id = store.find_batch_session(db, source, out) if job.resume else None
     existing: Iterator[dict[str, Any]] = iter(())
     if session_id is not None or (job.resume and out.exists()):
-        existing = read_existing_output(out, fmt, columns)
+        before = _count_output_rows(out, fmt, columns)
+        # Rows the judge failed on are graded again: the output is cut back to the first of them.
+        existing = read_existing_output(out, fmt, columns, redo=judge_failed_on)
+        summary.redone = before - _count_output_rows(out, fmt, columns)
         if session_id is not None:
             earlier = store.session_grader(db, session_id)
             if earlier and earlier != grader.name:
@@ -177,6 +180,10 @@ def _run(
                              "the same command with --resume") from None
         raise
     return summary
+
+
+def _count_output_rows(out: Path, fmt: str, columns: tuple[str, ...]) -> int:
+    return sum(1 for _ in read_existing_output(out, fmt, columns)) if out.exists() else 0
 
 
 def _writing_store(db: sqlite3.Connection, write: Callable[[], T]) -> T:

@@ -79,6 +79,7 @@ class BatchSummary:
     errors: int = 0
     needs_review: int = 0
     resumed: int = 0
+    redone: int = 0  # rows of the earlier run graded again on --resume (from the first the judge failed on)
     seconds: float = 0.0
     overall: ScoreStats = field(default_factory=ScoreStats)
     histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_BINS)
@@ -130,7 +131,7 @@ class BatchSummary:
             "source": self.source, "output": self.output, "format": self.format, "report": self.report,
             "grader": self.grader, "session_id": self.session_id,
             "rows": self.rows, "graded": self.graded, "errors": self.errors,
-            "needs_review": self.needs_review, "resumed": self.resumed,
+            "needs_review": self.needs_review, "resumed": self.resumed, "redone": self.redone,
             "seconds": round(self.seconds, 2),
             "rows_per_second": round((self.rows - self.resumed) / self.seconds, 1) if self.seconds else None,
             "score": self.overall.as_dict(),

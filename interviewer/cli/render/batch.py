@@ -140,6 +140,8 @@ def summary(result: BatchSummary) -> None:
                 style="yellow" if result.needs_review else "")
     if result.resumed:
         head.append(f" ({result.resumed:,} resumed from the earlier run)", style="dim")
+    if result.redone:
+        head.append(f" ({result.redone:,} graded again from the first row the judge had failed on)", style="dim")
     out.print(head)
     usage = result.judge_usage
     if usage.any:
