@@ -236,7 +236,8 @@ def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
 # denies the verb's object too ("does not rely on the chain rule"); past a verb of
 # preventing it denies the prevention, so what is prevented is affirmed ("doesn't stop
 # neurons from co-adapting"); past an evaluation it denies the clause's subject as well
-# ("the scale of the input data doesn't matter", "adding dropout won't help").
+# ("the scale of the input data doesn't matter", "adding dropout won't help"), and so does a
+# light verb in the passive ("the base case is not included").
 LIGHT_VERBS = frozenset(
     "rely relies relying depend depends depending use uses using involve involves include includes "
     "contain contains apply applies capture captures".split()
@@ -282,8 +283,9 @@ def negation_scope(tokens: list[Token]) -> NegationScope:
             word = tokens[index]
             if word.clause != token.clause or word.lower in NEGATION_CUES:
                 break
-            if mode == "first" and (word.lower in _NOT_A_DENIAL or (token.lower == "no" and word.lower in _NO_IDIOMS) or (
-                    word.lower in _NEED_WORDS and index + 1 < len(tokens) and tokens[index + 1].lower == "to")):
+            idiom = token.lower == "no" and word.lower in _NO_IDIOMS
+            need = word.lower in _NEED_WORDS and index + 1 < len(tokens) and tokens[index + 1].lower == "to"
+            if mode == "first" and (word.lower in _NOT_A_DENIAL or idiom or need):
                 break
             if word.stop or word.lower in NEGATION_TRANSPARENT:
                 if word.lower in _SCOPE_BREAKERS and mode != "first":
