@@ -101,6 +101,10 @@ class Terminal:
             time.sleep(0.1)
         raise AssertionError(f"question {number} never finished; the screen:\n{self.screen()}")
 
+    def screen_lines(self) -> list[str]:
+        """The pane's visible lines, trailing blank ones dropped."""
+        return self.tmux("capture-pane", "-p", "-t", "main").rstrip().splitlines()
+
     def process_id(self) -> int:
         return int(self.tmux("list-panes", "-t", "main", "-F", "#{pane_pid}").split()[0])
 
