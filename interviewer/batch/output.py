@@ -137,28 +137,40 @@ def _from_csv_cells(cells: list[str], columns: tuple[str, ...] = OUTPUT_COLUMNS)
 
 def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS,
                          redo: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
-    """The complete rows of an earlier run's output, in order.
+    """The complete rows of an earlier run's output, in order, after `prepare_for_resume`."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return iter(())
+    prepare_for_resume(path, fmt, columns, redo)
+    return (record for _, record in _scan_output(path, fmt, columns) if record)
+
+
+def prepare_for_resume(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS,
+                       redo: Callable[[dict[str, Any]], bool] | None = None) -> int:
+    """Make an earlier run's output ready to append to; returns how many complete rows were cut.
 
     A run killed mid-write can leave a partial last row: the file is cut back to the end
-    of the last complete row before anything is appended. With `redo`, it is cut back to just
-    before the first row `redo` picks, so that row and every later one are graded again. A file that is not an output of
+    of the last complete row. With `redo`, it is cut back to just before the first row `redo`
+    picks, so that row and every later one are graded again. An output of a version before
+    `fallback_reason` is rewritten with the column first. A file that is not an output of
     this command raises InputError and is left untouched.
     """
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
-        return iter(())
+        return 0
     earlier = _before_fallback_reason(columns)
     if _first_row_has(path, fmt, earlier):
         _add_fallback_reason(path, fmt, earlier, columns)
-    kept_end = 0
-    for end, record in _scan_output(path, fmt, columns):  # first pass: where the rows to keep end
-        if record and redo is not None and redo(record):
-            break
-        kept_end = end
+    kept_end, cut = 0, 0
+    for end, record in _scan_output(path, fmt, columns):
+        if record and redo is not None and (cut or redo(record)):
+            cut += 1
+        elif not cut:
+            kept_end = end
     if kept_end < path.stat().st_size:
         with path.open("r+b") as handle:
             handle.truncate(kept_end)
-    return (record for _, record in _scan_output(path, fmt, columns) if record)
+    return cut
 
 
 def _before_fallback_reason(columns: tuple[str, ...]) -> tuple[str, ...]:

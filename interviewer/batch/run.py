@@ -21,7 +21,9 @@ from interviewer.bank.loader import Bank
 from interviewer.batch import store
 from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks, judge_failed_on
 from interviewer.batch.lock import OutputLock
-from interviewer.batch.output import ResultWriter, output_columns, output_format, read_existing_output
+from interviewer.batch.output import (
+    ResultWriter, output_columns, output_format, prepare_for_resume, read_existing_output,
+)
 from interviewer.batch.report import HtmlReport, ReportSink
 from interviewer.batch.submissions import Submission, has_audio_column, read_submissions
 from interviewer.batch.summary import BatchSummary
@@ -120,10 +122,9 @@ def _run(
     session_id = store.find_batch_session(db, source, out) if job.resume else None
     existing: Iterator[dict[str, Any]] = iter(())
     if session_id is not None or (job.resume and out.exists()):
-        before = _count_output_rows(out, fmt, columns)
         # Rows the judge failed on are graded again: the output is cut back to the first of them.
-        existing = read_existing_output(out, fmt, columns, redo=judge_failed_on)
-        summary.redone = before - _count_output_rows(out, fmt, columns)
+        summary.redone = prepare_for_resume(out, fmt, columns, redo=judge_failed_on)
+        existing = read_existing_output(out, fmt, columns)
         if session_id is not None:
             earlier = store.session_grader(db, session_id)
             if earlier and earlier != grader.name:
@@ -180,10 +181,6 @@ def _run(
                              "the same command with --resume") from None
         raise
     return summary
-
-
-def _count_output_rows(out: Path, fmt: str, columns: tuple[str, ...]) -> int:
-    return sum(1 for _ in read_existing_output(out, fmt, columns)) if out.exists() else 0
 
 
 def _writing_store(db: sqlite3.Connection, write: Callable[[], T]) -> T:
