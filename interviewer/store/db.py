@@ -70,13 +70,9 @@ def _cannot_write(path: Path, exc: sqlite3.DatabaseError) -> bool:
 
 
 def _unwritable(path: Path, exc: BaseException) -> WriteError:
-    text = str(exc).lower()
-    if "disk is full" in text:
-        why = "the disk is full"
-    elif not os.access(path.parent, os.W_OK):
+    why = why_not_written(exc)
+    if why != "the disk is full" and not os.access(path.parent, os.W_OK):
         why = "the folder is read-only"
-    else:
-        why = why_not_written(exc)
     return WriteError(f"{path}: cannot write the transcript database ({why}); it was left untouched. "
                       "Make room or make the data folder writable, or set INTERVIEWER_HOME to another folder")
 
