@@ -111,3 +111,35 @@ def test_labels_and_relation_signs_are_not_lists_of_terms(bank):
     assert not noted.has_warning(WarningKind.lists_terms)
     assert abs(noted.score - spoken.score) <= 10
     assert listed.has_warning(WarningKind.lists_terms) and listed.score < 40
+
+
+@pytest.mark.parametrize("question_id", [item.question.id for item in load_default_bank()])
+def test_a_questions_own_reference_answer_contradicts_nothing(bank, question_id):
+    """The facts of a question come from its reference answer, so the reference itself, given
+    as an answer, can state nothing wrong, however it is formatted (bullets, brackets, formulas)."""
+    result = grade(bank, question_id, bank.get(question_id).question.reference_answer)
+    wrong = [w.message for w in result.warnings
+             if w.kind in (WarningKind.contradiction, WarningKind.negated_concept, WarningKind.misconception)]
+    assert not wrong and result.score >= 60, (result.score, wrong)
+
+
+def test_an_aside_in_brackets_does_not_cut_the_statement_around_it(bank):
+    """"A lower temperature (0.5-0.8) gives more focused text" says one thing: cut at the bracket,
+    "a lower temperature" alone would read as contradicting "higher values give more diversity"."""
+    bracketed = grade(bank, "dl-nlp/q18-repetitive-generation",
+                      "Use temperature sampling: a lower temperature (0.5-0.8) gives more focused text, "
+                      "a higher one (1.0-1.5) more diversity.")
+    plain = grade(bank, "dl-nlp/q18-repetitive-generation",
+                  "Use temperature sampling: a lower temperature gives more focused text, a higher one more diversity.")
+    assert not denied(bracketed) and concept(bracketed, "Temperature").status is ConceptStatus.covered
+    assert abs(bracketed.score - plain.score) <= 5
+
+
+def test_a_subscripted_name_in_a_formula_is_one_word(bank):
+    """"f_t" is the forget gate's activation: its "t" is no evidence for "o_t" (the output gate)."""
+    result = grade(bank, "dl-nlp/q21-lstm-cell-math",
+                   "The forget gate is f_t = sigmoid(W_f [h_{t-1}, x_t] + b_f): it decides how much of the "
+                   "previous cell state to keep.")
+    assert concept(result, "Forget Gate").status is ConceptStatus.covered
+    assert concept(result, "Output Gate").status is not ConceptStatus.covered
+    assert not result.has_warning(WarningKind.lists_terms)  # a formula is a statement, not a list of terms

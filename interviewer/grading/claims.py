@@ -337,6 +337,9 @@ class Fact:
     text: str
     statement: Statement
     concept: int | None  # index of the concept it describes, when a description
+    # its clauses, when more than one: a sentence as a whole may net out what one clause of
+    # it states ("Less sensitivity to initialization: more forgiving weight initialization")
+    parts: tuple[Statement, ...] = ()
 
 
 def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozenset[str]) -> tuple[Fact, ...]:
@@ -351,7 +354,10 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
         statement = statement_of(tokens, stems, flags, indices, question_stems)
         if statement.weights:
             text = reference[tokens[indices[0]].start : tokens[indices[-1]].end]
-            facts.append(Fact(text, statement, None))
+            clauses = _clauses([tokens[i] for i in indices])
+            parts = tuple(statement_of(tokens, stems, flags, [indices[i] for i in clause], question_stems)
+                          for clause in clauses) if len(clauses) > 1 else ()
+            facts.append(Fact(text, statement, None, parts))
     for index, description in enumerate(descriptions):
         if not description.strip():
             continue
@@ -366,6 +372,11 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
 def _shared(a: Statement, b: Statement) -> tuple[float, int]:
     shared = [s for s in a.weights if s in b.weights]
     return sum(min(a.weights[s], b.weights[s]) for s in shared), sum(1 for s in shared if a.weights[s] >= 0.5)
+
+
+def _aligns(claim: Statement, fact: Statement) -> bool:
+    weight, words = _shared(claim, fact)
+    return weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS
 
 
 def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
@@ -458,10 +469,13 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                 if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                     aligned.append((weight, fact))
         aligned.sort(key=lambda pair: -pair[0])
+        # the clauses of the reference the claim aligns with, for what a whole sentence nets out
+        parts = [part for _, fact in aligned for part in fact.parts if _aligns(claim, part)]
         for weight, fact in aligned:
             contested = [
                 (kind, what) for kind, what in conflicts(claim, fact.statement)
                 if not any(supports(other.statement, kind, what) for _, other in aligned)
+                and not any(supports(part, kind, what) for part in parts)
             ]
             if contested:
                 found.append(Contradiction(tuple(clause), fact, contested[0][0]))

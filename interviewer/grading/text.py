@@ -16,7 +16,9 @@ from typing import NamedTuple
 
 from interviewer.grading.stemmer import stem
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# A word; a single letter with a subscript ("f_t", "W_f", "x_t") is one word, as in maths,
+# while longer names split at underscores ("val_loss" reads as "val loss").
+_WORD = re.compile(r"(?:(?<![^\W_])[^\W\d_]_[^\W_]+|[^\W_]+)(?:['’][^\W_]+)*")
 # Sentence ends: . ! ? ; or a line break (bullets, numbered steps), keeping decimals and the
 # abbreviations that run on inside a sentence ("e.g. Adam vs. SGD") intact.
 # The leading lookahead lets the scan skip ordinary characters fast.
@@ -25,7 +27,7 @@ _SENTENCE_BREAK = re.compile(
     r"[.!?;]+(?=\s|$)|\n+|(?<=\s)[-*•]\s|:\s*\n)")
 # Clause breaks inside a sentence: commas, colons, brackets, spaced dashes, and a few
 # conjunctions that open a clause (found among the words, see tokenize).
-_CLAUSE_PUNCTUATION = re.compile(r"[,:()\[\]]")
+_CLAUSE_PUNCTUATION = re.compile(r"[,:]")
 _SPACED_DASH = re.compile(r"(?<=\s)[-–—/](?=\s)")  # and a spaced slash: "a / b / c"
 _CLAUSE_OPENERS = frozenset({"but", "whereas", "while", "although", "though", "however", "because"})
 
@@ -59,6 +61,7 @@ NEGATION_TRANSPARENT = frozenset(
 
 # Zipf value given to words missing from the background list: rarer than anything in it.
 UNKNOWN_ZIPF = 2.5
+NUMBER_ZIPF = 5.0
 # Information weight of a word: how much rarer it is than the most common function words.
 _MAX_ZIPF = 7.0
 
@@ -207,7 +210,10 @@ def zipf_of(lower: str) -> float:
 def stem_weight(stem_text: str) -> float:
     """How informative a stem is (an IDF from the background): 0 for the commonest words,
     about 4.5 for words rarer than anything in the background list."""
-    value = _background_stems().get(stem_text, UNKNOWN_ZIPF)
+    value = _background_stems().get(stem_text)
+    if value is None:
+        # a number is no rare word: it weighs like "ten" or "percent" ("1" in "h_{t-1}")
+        value = NUMBER_ZIPF if stem_text.isdigit() else UNKNOWN_ZIPF
     return max(0.05, _MAX_ZIPF - value)
 
 
