@@ -143,3 +143,34 @@ def test_a_subscripted_name_in_a_formula_is_one_word(bank):
     assert concept(result, "Forget Gate").status is ConceptStatus.covered
     assert concept(result, "Output Gate").status is not ConceptStatus.covered
     assert not result.has_warning(WarningKind.lists_terms)  # a formula is a statement, not a list of terms
+
+
+@pytest.mark.parametrize(("question_id", "answer", "label"), [
+    ("dl-nlp/q3-backpropagation",
+     "Backprop goes from the output back to the input layer, but it doesn't compute gradients or use the chain "
+     "rule; it copies the error to every layer.", "Chain Rule"),
+    ("tf/q4-optimizer-purpose",
+     "The optimizer updates the weights with Adam or SGD, but it isn't really trying to minimize the loss; the "
+     "loss is only logged.", "Minimize the loss"),
+    ("dl-nlp/q12-checkpointing",
+     "ModelCheckpoint saves the weights during training, but it can't keep the best model: it overwrites them with "
+     "whatever the latest epoch produced.", "Best Model"),
+])
+def test_a_negated_verb_denies_its_object(bank, question_id, answer, label):
+    """"It doesn't compute gradients" denies computing gradients, not just the verb; and words
+    of the denying clause affirm nothing elsewhere ("the latest epoch" is no "best epoch")."""
+    result = grade(bank, question_id, answer)
+    assert concept(result, label).status is ConceptStatus.missing and denied(result)
+    assert result.score < 40
+
+
+def test_naming_the_other_member_of_a_pair_is_an_error(bank):
+    """"Stays fixed" where the reference says "updated at each step": the other member of a pair
+    of opposites, in the field's own words, is a false statement."""
+    wrong = grade(bank, "dl-nlp/q9-rnn", "An RNN processes sequential data in parallel, all time steps at once, and "
+                  "its hidden state stays fixed at each step.")
+    right = grade(bank, "dl-nlp/q9-rnn", "An RNN processes sequential data one time step after another, and its "
+                  "hidden state is updated at each step.")
+    assert wrong.has_warning(WarningKind.contradiction) and not denied(right)
+    assert concept(wrong, "Hidden State").status is ConceptStatus.missing
+    assert wrong.score < right.score / 2

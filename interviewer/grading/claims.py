@@ -54,19 +54,19 @@ DENIAL_WORDS = frozenset("ignore ignores ignored ignoring lacks lacking skips om
 # Direction words: a statement "more" / "less" of something. Their stems are compared.
 _UP = """increase increases increased increasing more higher high larger large bigger grow grows
 raise raises boost boosts amplify amplifies accelerate accelerates faster quicker greater
-maximize maximizes maximise worsen worsens""".split()
+maximize maximizes maximise worsen worsens highest largest""".split()
 _DOWN = """decrease decreases decreased decreasing reduce reduces reduced reducing less lower low
 smaller small fewer shrink shrinks prevent prevents prevented preventing avoid avoids avoiding
-slow slows slower minimize minimizes minimise mitigate mitigates limit limits limiting""".split()
+slow slows slower minimize minimizes minimise mitigate mitigates limit limits limiting lowest smallest""".split()
 # Quality words: "performs well" against "performs poorly".
-_GOOD = "better improve improves improved well good outperform outperforms easier".split()
-_BAD = "worse poorly poor bad badly hurt hurts degrade degrades harder".split()
+_GOOD = "better improve improves improved well good outperform outperforms easier easily".split()
+_BAD = "worse poorly poor bad badly hurt hurts degrade degrades harder struggle struggles difficult".split()
 
 # Sets of mutually exclusive terms of the field: a statement naming one where the reference
 # names another says something different about the same thing.
 # Each alternative lists its word forms, separated by "/".
 EXCLUSIVE_TERMS: tuple[tuple[str, ...], ...] = (
-    ("training/trained/train", "validation/validate"),
+    ("training/trained/train", "validation/validate/val"),
     ("training/trained/train", "inference"),
     ("sigmoid", "tanh", "relu", "softmax"),
     ("majority", "minority"),
@@ -82,6 +82,10 @@ EXCLUSIVE_TERMS: tuple[tuple[str, ...], ...] = (
     ("classification", "regression"),
     ("weights", "activations", "inputs"),
     ("best", "last/final"),
+    ("fixed/frozen/constant/unchanged", "updated/update/updates/updating"),
+    ("parallel/simultaneously/concurrently", "sequential/sequentially/serially"),
+    ("forward/forwards", "backward/backwards"),
+    ("rnn/rnns/recurrent", "cnn/cnns/convolutional", "feedforward"),
 )
 
 # A clause aligns with a fact when they share this much rarity weight (question words a tenth)
@@ -317,6 +321,11 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             plain.add(stems[i])
     return Statement(weights, frozenset(negated_stems), _sign(direction), _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain))
+
+
+def is_lowering(stem_text: str) -> bool:
+    """A word that puts a point as lowering or preventing something ("minimizes", "prevents")."""
+    return _lexicon()[0].get(stem_text) == -1
 
 
 def speaks_of_preventing(text: str) -> bool:

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from functools import cached_property
 
 from interviewer.bank.models import Concept, Misconception, Question, Rubric
-from interviewer.grading.claims import Contradiction, Fact, check_claims, facts_of, list_tokens, speaks_of_preventing
+from interviewer.grading.claims import (
+    Contradiction,
+    Fact,
+    check_claims,
+    facts_of,
+    is_lowering,
+    list_tokens,
+    speaks_of_preventing,
+)
 from interviewer.grading.text import (
     NEGATION_CUES,
     Token,
@@ -436,16 +444,26 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
         # Only the answer negating what the reference affirms counts: the reverse is usually a
         # paraphrase ("only inside the function" for "not outside it"). A concept put as
         # preventing something is denied by denying the prevention ("it doesn't stop neurons
-        # from co-adapting").
-        return found.strength >= PARTLY_AT and (
-            (found.negated and not may_be_negated) or (found.prevention_denied and prepared.prevents))
+        # from co-adapting", "it isn't trying to minimize the loss"), though "it doesn't
+        # overfit" restates it.
+        if found.strength < PARTLY_AT:
+            return False
+        if found.prevention_denied and prepared.prevents:
+            return True
+        if not found.negated:
+            return False
+        return not may_be_negated or (prepared.prevents and any(
+            answer.denied[i] and is_lowering(answer.stems[i]) for i in found.token_indices))
 
     verdicts = [denies(found, flag) for found, flag in zip(candidates, prepared.may_be_negated)]
     if best_at >= 0 and verdicts[best_at]:
         # Denied in one place, stated in another ("can't rely on a few neurons" beside "it
         # zeroes a fraction of the units"): the statement stands.
-        affirmed = max((f for f, no in zip(candidates, verdicts) if not no), key=lambda f: f.strength,
-                       default=NO_MATCH)
+        # (a statement elsewhere, not side words of the denying clause: "can't keep the best
+        # model, it just overwrites with the latest epoch" affirms no "best epoch")
+        affirmed = max((f for f, no in zip(candidates, verdicts)
+                        if not no and not any(answer.denied[i] for i in f.token_indices)),
+                       key=lambda f: f.strength, default=NO_MATCH)
         if affirmed.strength < max(PARTLY_AT, best.strength):
             evidence = quote(answer, best.token_indices)
             return ConceptMatch(prepared, 0.0, None, True, evidence, token_indices=best.token_indices)

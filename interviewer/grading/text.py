@@ -264,6 +264,7 @@ _NO_IDIOMS = frozenset("matter doubt".split())  # "no matter what", "no doubt"
 _PASSIVE_LIGHT_VERBS = frozenset("included used applied contained involved captured".split())
 # Words that end what a negation reaches.
 _SCOPE_BREAKERS = frozenset("and so which that who whom whose where when then since unless until if as than".split())
+_NOUN_CUES = frozenset("none nothing neither nor without".split())
 _WIDE_REACH = 6  # content words a negation reaches past a light verb, prevention or evaluation
 
 
@@ -301,7 +302,8 @@ def negation_scope(tokens: list[Token]) -> NegationScope:
                 denied[index] = True
                 mode = ("object" if word.lower in LIGHT_VERBS else "prevented" if word.lower in PREVENTION_WORDS
                         else "rest" if word.lower in EVALUATION_WORDS or word.lower in _PASSIVE_LIGHT_VERBS
-                        else "phrase" if token.lower == "no" else "done")
+                        else "phrase" if token.lower == "no" else "done" if token.lower in _NOUN_CUES
+                        else "object")
                 if mode == "rest":  # the subject of a denied evaluation is denied too
                     for before in range(cue - 1, -1, -1):
                         if tokens[before].clause != token.clause:
