@@ -471,7 +471,7 @@ def regrade_session(
         part = turns[start:start + chunk]
         requests = [
             GradeRequest(question=Question.model_validate(turn.question), rubric=Rubric.model_validate(turn.rubric),
-                         answer=turn.answer or "")
+                         answer=turn.answer or "", spoken=turn.audio is not None)
             for turn in part
         ]
         grades = grader.grade_many(requests)

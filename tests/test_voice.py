@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
-from voice_support import BACKPROP, needs_voice, speak
+from voice_support import BACKPROP, LSTM_NOTES, needs_voice, speak
 
 pytestmark = needs_voice
 
@@ -223,3 +223,41 @@ def test_grade_transcribes_an_audio_column_and_a_missing_file_is_a_row_error(tra
     assert "Transcript of" in page and "ana.wav" in page and "chain rule" in page.lower()
     turns = json.loads(CliRunner().invoke(app, ["review", "latest", "--json"]).output)["turns"]
     assert turns[0]["audio"] == str(folder / "audio" / "ana.wav") and turns[0]["delivery"]["words"] > 10
+
+
+def test_a_spoken_answer_grades_like_the_same_words_typed(transcriber, tmp_path, interviewer_home):
+    """Whisper hears the notes' colons as commas ("key components, Cell State, Ct, ..."); practice
+    and grade read a transcript's commas as pauses, not as the separators of a list of terms."""
+    import csv
+
+    from interviewer.bank.loader import load_default_bank
+    from interviewer.grading.models import GradeRequest
+    from interviewer.grading.offline import OfflineGrader
+
+    typed = OfflineGrader().grade(GradeRequest.for_item(load_default_bank().get("dl-nlp/q10-lstm"), LSTM_NOTES))
+    recording = speak(LSTM_NOTES, tmp_path / "lstm.wav")
+    runner = CliRunner()
+    result = runner.invoke(app, [
+        "practice", "--voice", "--audio-from", str(recording), "--grader", "offline", "-n", "1",
+        "--level", "beginner", "--topic", "lstm", "--no-follow-ups"], input="\n\nn\n")
+    assert result.exit_code == 0, result.output
+    turn = json.loads(runner.invoke(app, ["review", "latest", "--json"]).output)["turns"][0]
+    assert turn["question_id"] == "dl-nlp/q10-lstm" and "cell state" in turn["answer"].lower()
+    assert abs(turn["score"] - typed.score) <= 5, (turn["answer"], turn["score"], typed.score)
+    regraded = runner.invoke(app, ["regrade", "latest", "--grader", "offline"])
+    assert regraded.exit_code == 0, regraded.output
+    again = json.loads(runner.invoke(app, ["review", "latest", "--json"]).output)["turns"][0]
+    assert len(again["grades"]) == 2 and again["score"] == turn["score"]  # graded again as spoken
+
+    source = tmp_path / "answers.csv"
+    with source.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "question_id", "answer", "audio"])
+        writer.writerow(["spoken", "dl-nlp/q10-lstm", "", "lstm.wav"])
+        writer.writerow(["typed", "dl-nlp/q10-lstm", LSTM_NOTES, ""])
+    result = runner.invoke(app, ["grade", str(source), "--grader", "offline", "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "answers.graded.csv").open(newline="") as handle:
+        spoken, written = list(csv.DictReader(handle))
+    assert float(written["score"]) == typed.score
+    assert abs(float(spoken["score"]) - typed.score) <= 5, (spoken["transcript"], spoken["score"], typed.score)

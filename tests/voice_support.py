@@ -22,6 +22,11 @@ needs_voice = pytest.mark.skipif(
 
 BACKPROP = ("Backpropagation applies the chain rule to compute the gradients of the loss with respect to "
             "every weight. The optimizer then uses those gradients to update the weights.")
+# Typed notes with labels ("Key components: Cell state (Ct): ..."), whose colons are heard as commas.
+LSTM_NOTES = ("An LSTM is an RNN variant designed to learn long-term dependencies through a gating mechanism. "
+              "Key components: Cell state (Ct): a long-term memory highway that can carry information unchanged. "
+              "Forget gate (sigmoid): decides what to discard from the cell state. Input gate (sigmoid): decides "
+              "what new information to add.")
 
 
 def speak(text: str, path: Path, *, words_per_minute: int = 165) -> Path:

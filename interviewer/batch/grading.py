@@ -135,7 +135,9 @@ class _PlannedChunk:
 
     @property
     def requests(self) -> list[GradeRequest]:
-        return [GradeRequest.for_item(item, submission.answer) for _, submission, _, item in self.todo]
+        # a recording's transcript is graded as spoken: its punctuation is the recogniser's
+        return [GradeRequest.for_item(item, submission.answer, spoken=bool(submission.transcript))
+                for _, submission, _, item in self.todo]
 
     def finish(self, grades: Sequence[Grade | str]) -> list[BatchResult]:
         for (position, submission, qid, item), grade in zip(self.todo, grades):

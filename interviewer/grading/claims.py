@@ -6,7 +6,10 @@ Deterministic and model-free, so both graders share it. The checks are lexical:
 - **Term lists.** A clause of at most four words with no function word that could carry a
   predicate ("forget gate", "probability p") says nothing about its terms. Such a clause is
   a list item when it stands in a run of at least three of them (commas, bullets, lines),
-  or when a whole clause of five or more words has no function word at all.
+  or when a whole clause of five or more words has no function word at all. In a transcript
+  (a spoken answer) the punctuation is the recogniser's guess at the pauses, and a colon is
+  heard as a comma: there a short clause followed by one that says something is its label, as
+  "Padding: adds zeros ..." is when typed, and a spoken "equals" states a relation as "=" does.
 - **Claims.** Each statement clause of the answer is aligned with the facts of the question
   (the reference answer's sentences and the concepts' descriptions) by the rare words they
   share. Against the fact it shares most with, the clause conflicts when it points the other
@@ -47,6 +50,8 @@ MAX_LABEL_WORDS = 3
 # Signs that state a relation between the words around them, like a verb (spaced: "p=0.5"
 # only sets a value).
 _RELATION_SIGNS = (" = ", " -> ", " → ", " ⇒ ")
+# The same relations said aloud, as a transcript writes them.
+SPOKEN_RELATION_WORDS = frozenset({"equals"})
 
 _CONTRAST_CUES = frozenset({"instead", "than"})
 # Verbs that deny what follows them, for claims: "it ignores the validation set".
@@ -176,6 +181,16 @@ def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
     return len(clause) >= MIN_BARE_RUN_WORDS and not any(tokens[i].stop for i in clause)
 
 
+def _states(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
+            rubric_stems: frozenset[str]) -> bool:
+    """A clause that says something: no list item, and a word that carries a predicate or a
+    verb opening it ("decides what to discard", "adds zeros"), not a longer name ("NaN
+    detection for training stability")."""
+    return not _is_item(tokens, stems, clause, rubric_stems) and (
+        any(tokens[i].lower in PREDICATE_WORDS for i in clause)
+        or _opens_with_verb(tokens, stems, clause, rubric_stems))
+
+
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.DOTALL)
 
 
@@ -188,8 +203,10 @@ def code_tokens(text: str, tokens: Sequence[Token]) -> frozenset[int]:
 
 
 def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
-                rubric_stems: frozenset[str] = frozenset(), text: str | None = None) -> frozenset[int]:
-    """Indices of the tokens that belong to a list of terms rather than to a statement."""
+                rubric_stems: frozenset[str] = frozenset(), text: str | None = None,
+                spoken: bool = False) -> frozenset[int]:
+    """Indices of the tokens that belong to a list of terms rather than to a statement.
+    SPOKEN: the text is a transcript, its punctuation the recogniser's (see the module's notes)."""
     stems = stems if stems is not None else [t.stem for t in tokens]
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = _clauses(tokens)
@@ -208,11 +225,13 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
             before = text[tokens[clauses[number - 1][-1]].end if number else 0 : last.end]
             after = text[last.end : last.end + 3].lstrip()
             following = clauses[number + 1] if number + 1 < len(clauses) else None
-            if any(sign in before for sign in _RELATION_SIGNS):
+            if any(sign in before for sign in _RELATION_SIGNS) or (
+                    spoken and any(tokens[i].lower in SPOKEN_RELATION_WORDS for i in clause)):
                 close()  # "higher temperature = more diversity" states a relation
                 continue
-            if (len(clause) <= MAX_LABEL_WORDS and after.startswith(":") and following is not None
-                    and tokens[following[0]].sentence == last.sentence):
+            if (len(clause) <= MAX_LABEL_WORDS and following is not None
+                    and tokens[following[0]].sentence == last.sentence
+                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, rubric_stems)))):
                 continue  # a label introducing what follows ("Solutions: ..."), not an item
             if not any(tokens[i].text[:1].isalpha() for i in clause):
                 continue  # numbers only ("(1.0-1.5)"): no term

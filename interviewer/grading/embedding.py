@@ -292,7 +292,7 @@ class EmbeddingGrader:
     def _grade_with(self, model: Any, spec: str, requests: Sequence[GradeRequest]) -> list[Grade]:
         import numpy as np
 
-        evidences = [analyse(r.question, r.rubric, r.answer) for r in requests]
+        evidences = [analyse(r.question, r.rubric, r.answer, spoken=r.spoken) for r in requests]
         rubric_texts: list[str] = []
         for request in requests:
             rubric_texts.append(request.question.prompt)

@@ -631,10 +631,10 @@ def _contradicted_concept(prepared: PreparedRubric, found: Contradiction,
     return best
 
 
-def analyse(question: Question, rubric: Rubric, answer_text: str) -> LexicalEvidence:
+def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: bool = False) -> LexicalEvidence:
     prepared = prepared_cache.get(question, rubric)
     answer = read_answer(answer_text, prepared)
-    listed = list_tokens(answer.tokens, answer.stems, prepared.phrase_stems, answer_text)
+    listed = list_tokens(answer.tokens, answer.stems, prepared.phrase_stems, answer_text, spoken=spoken)
     contradictions = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
                                   prepared.question_stems, skip=listed)
     wrong = frozenset(i for c in contradictions for i in c.token_indices)

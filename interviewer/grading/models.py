@@ -140,7 +140,8 @@ class GradeRequest:
     question: Question
     rubric: Rubric
     answer: str
+    spoken: bool = False
 
     @classmethod
-    def for_item(cls, item: BankQuestion, answer: str) -> "GradeRequest":
-        return cls(question=item.question, rubric=item.rubric, answer=answer)
+    def for_item(cls, item: BankQuestion, answer: str, *, spoken: bool = False) -> "GradeRequest":
+        return cls(question=item.question, rubric=item.rubric, answer=answer, spoken=spoken)

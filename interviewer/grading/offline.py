@@ -44,7 +44,7 @@ class OfflineGrader:
     runs_in_processes = True  # pure Python and stateless: a batch may spread it over cores
 
     def grade(self, request: GradeRequest) -> Grade:
-        evidence = analyse(request.question, request.rubric, request.answer)
+        evidence = analyse(request.question, request.rubric, request.answer, spoken=request.spoken)
         return build_grade(
             score=lexical_score(evidence),
             similarity=evidence.overlap.f_measure,

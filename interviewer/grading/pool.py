@@ -75,9 +75,10 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _grade_compact(
-    grader: Grader, questions: list[tuple[Question, Rubric]], rows: list[tuple[int, str]]
+    grader: Grader, questions: list[tuple[Question, Rubric]], rows: list[tuple[int, str, bool]]
 ) -> list[Grade | str]:
-    requests = [GradeRequest(question=questions[i][0], rubric=questions[i][1], answer=answer) for i, answer in rows]
+    requests = [GradeRequest(question=questions[i][0], rubric=questions[i][1], answer=answer, spoken=spoken)
+                for i, answer, spoken in rows]
     return grade_requests(grader, requests)
 
 
@@ -97,13 +98,13 @@ class GradingPool:
     def submit(self, requests: Sequence[GradeRequest]) -> Future[list[Grade | str]]:
         index: dict[tuple[int, int], int] = {}
         questions: list[tuple[Question, Rubric]] = []
-        rows: list[tuple[int, str]] = []
+        rows: list[tuple[int, str, bool]] = []
         for request in requests:
             key = (id(request.question), id(request.rubric))
             if key not in index:
                 index[key] = len(questions)
                 questions.append((request.question, request.rubric))
-            rows.append((index[key], request.answer))
+            rows.append((index[key], request.answer, request.spoken))
         if not self.broken:
             try:
                 return self._executor.submit(_grade_compact, self.grader, questions, rows)

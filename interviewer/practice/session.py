@@ -543,7 +543,7 @@ class PracticeSession:
     def _grade(self, asked: Asked, reply: Reply) -> Grade | None:
         try:
             with self.ui.grading(asked):
-                return self.grader.grade(GradeRequest.for_item(asked.item, reply.text))
+                return self.grader.grade(GradeRequest.for_item(asked.item, reply.text, spoken=reply.audio is not None))
         except InterviewerError as exc:
             self.ui.notice(
                 f"could not grade this answer ({exc.message}); it is saved: grade it later with "
