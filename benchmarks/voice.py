@@ -2,11 +2,12 @@
 model answers, their grades against the same text typed, and practice --voice's latencies.
 
 For every question of the shipped banks, the opening of its reference answer (whole sentences,
-up to --chars characters, Markdown and code removed: what a candidate would say) is spoken by
-espeak-ng into a WAV file, transcribed by the packaged Whisper tiny.en as `practice --voice`
-does (the question and its rubric's concepts as context), and compared with the text: word
-error rate (WER) over all words, real-time factor (transcription seconds / audio seconds,
-model loading excluded), and the offline grade of the transcript vs the grade of the text.
+up to --chars characters, Markdown and code removed, tables read row by row, snake_case said as
+words: what a candidate would say) is spoken by espeak-ng into a WAV file, transcribed by the
+packaged Whisper tiny.en as `practice --voice` does (the question and its rubric's concepts as
+context), and compared with the text: word error rate (WER) over all words, real-time factor
+(transcription seconds / audio seconds, model loading excluded), and the offline grade of the
+transcript (graded as spoken, as practice does) vs the grade of the same text typed.
 With --streamed each answer is also transcribed as practice --voice does while it is spoken (fed
 in 0.1 s chunks, cut into pieces at pauses, each piece transcribed in the background) and its
 word error rate compared with the one pass's.
@@ -50,11 +51,34 @@ from interviewer.voice.transcriber import Transcriber  # noqa: E402
 from interviewer.voice.vocabulary import context_for  # noqa: E402
 
 
+def spoken_table(text: str) -> str:
+    """Markdown tables as a person reads them out: row by row, each row's first cell and then
+    the others ("SGD: Stochastic Gradient Descent, uses fixed learning rate"); the header row
+    (the column names) and the rule under it are not said."""
+    lines, out = text.splitlines(), []
+    for number, line in enumerate(lines):
+        if not line.strip().startswith("|"):
+            out.append(line)
+            continue
+        if re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", line):
+            continue  # the rule under the header
+        below = lines[number + 1] if number + 1 < len(lines) else ""
+        if re.fullmatch(r"\s*\|?[\s:|-]*-[\s:|-]*\|?\s*", below):
+            continue  # the header row
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|") if cell.strip()]
+        if cells:
+            out.append(f"{cells[0]}: {', '.join(cells[1:])}." if len(cells) > 1 else f"{cells[0]}.")
+    return "\n".join(out)
+
+
 def speakable(markdown: str, limit: int) -> str:
-    """What a candidate would say of a Markdown answer: no code, no markup, whole sentences."""
+    """What a candidate would say of a Markdown answer: no code, no markup, whole sentences;
+    tables read row by row, identifiers said as words ("val_loss" as "val loss")."""
     text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    text = spoken_table(text)
     text = re.sub(r"`([^`]*)`", r"\1", text)
     text = re.sub(r"\$[^$]*\$", " ", text)
+    text = re.sub(r"(?<=[^\W_])_+(?=[^\W_])", " ", text)  # snake_case: the words, not "valloss"
     text = re.sub(r"[*_#>|]+", "", text)
     blocks: list[str] = []
     continuing = False
@@ -71,6 +95,8 @@ def speakable(markdown: str, limit: int) -> str:
         continuing = True
     lines = [block if re.search(r"[.!?:]$", block) else block + "." for block in blocks]
     text = re.sub(r"\s+", " ", " ".join(lines)).replace(":.", ":")
+    # A sentence starts with a capital: espeak-ng reads ". save" as "dot save", run on.
+    text = re.sub(r"(?<=[.!?] )[a-z]", lambda match: match.group().upper(), text)
     sentences = re.split(r"(?<=[.!?])\s+", text)
     chosen = ""
     for sentence in sentences:
@@ -105,7 +131,7 @@ def accuracy(args: argparse.Namespace) -> None:
     grader = OfflineGrader()
     errors = total_words = streamed_errors = streamed_pieces = 0
     audio_seconds = transcribe_seconds = 0.0
-    gaps = []
+    gaps, streamed_gaps = [], []
     with tempfile.TemporaryDirectory() as folder:
         for number, item in enumerate(items):
             text = speakable(item.question.reference_answer, args.chars)
@@ -124,10 +150,15 @@ def accuracy(args: argparse.Namespace) -> None:
             audio_seconds += samples.size / 16000
             transcribe_seconds += transcript.seconds_taken
             typed = grader.grade(GradeRequest.for_item(item, text)).score
-            spoken = grader.grade(GradeRequest.for_item(item, transcript.text)).score
+            # a transcript is graded as practice --voice and grade's audio column grade it
+            spoken = grader.grade(GradeRequest.for_item(item, transcript.text, spoken=True)).score
             gaps.append(abs(typed - spoken))
+            if args.streamed:
+                streamed_score = grader.grade(GradeRequest.for_item(item, heard.text, spoken=True)).score
+                streamed_gaps.append(abs(typed - streamed_score))
             if args.verbose:
-                print(f"{item.id}: WER {distance / max(1, len(reference)):.1%}  typed {typed:.1f} spoken {spoken:.1f}")
+                print(f"{item.id}: WER {distance / max(1, len(reference)):.1%}  typed {typed:.1f} spoken {spoken:.1f}"
+                      + (f" streamed {streamed_score:.1f}" if args.streamed else ""))
                 print(f"   said:  {text}\n   heard: {transcript.text}")
                 if args.streamed:
                     print(f"   streamed ({heard.pieces} pieces): {heard.text}")
@@ -139,6 +170,9 @@ def accuracy(args: argparse.Namespace) -> None:
     print(f"real-time factor: {transcribe_seconds / audio_seconds:.3f} ({transcribe_seconds:.1f} s for {audio_seconds:.1f} s)")
     print(f"grade gap (offline, |typed - spoken|): mean {statistics.mean(gaps):.1f}, max {max(gaps):.1f}, "
           f"within 10 points: {sum(gap <= 10 for gap in gaps)}/{len(gaps)}")
+    if args.streamed:
+        print(f"grade gap, streamed transcript: mean {statistics.mean(streamed_gaps):.1f}, max {max(streamed_gaps):.1f}, "
+              f"within 10 points: {sum(gap <= 10 for gap in streamed_gaps)}/{len(streamed_gaps)}")
 
 
 class Streamed:
