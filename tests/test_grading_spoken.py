@@ -29,14 +29,21 @@ def grade(bank, question_id: str, answer: str, *, spoken: bool) -> Grade:
     return OfflineGrader().grade(GradeRequest.for_item(bank.get(question_id), answer, spoken=spoken))
 
 
-def test_labels_heard_as_commas_grade_like_the_typed_labels(bank):
-    typed = grade(bank, "dl-nlp/q10-lstm", LSTM_TYPED, spoken=False)
-    heard = grade(bank, "dl-nlp/q10-lstm", LSTM_HEARD, spoken=True)
+@pytest.mark.parametrize("grader_name", ["offline", "embedding"])
+def test_labels_heard_as_commas_grade_like_the_typed_labels(bank, grader_name):
+    from interviewer.grading.embedding import EmbeddingGrader
+
+    grader = OfflineGrader() if grader_name == "offline" else EmbeddingGrader()
+    item = bank.get("dl-nlp/q10-lstm")
+    typed, heard, heard_as_typed = grader.grade_many([
+        GradeRequest.for_item(item, LSTM_TYPED), GradeRequest.for_item(item, LSTM_HEARD, spoken=True),
+        GradeRequest.for_item(item, LSTM_HEARD)])
+    assert heard.grader == grader_name
     assert abs(typed.score - heard.score) <= 3
     assert [c.status for c in heard.concepts] == [c.status for c in typed.concepts]
     # Typed with those commas, the same words are three terms in a row ("key components, Cell
     # State, Ct"): a typed answer's punctuation is the writer's and is read as written.
-    assert grade(bank, "dl-nlp/q10-lstm", LSTM_HEARD, spoken=False).score < heard.score - 5
+    assert heard_as_typed.score < heard.score - 5
 
 
 def test_a_spoken_equals_states_a_relation_as_the_typed_sign_does(bank):
