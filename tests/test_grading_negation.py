@@ -174,3 +174,12 @@ def test_naming_the_other_member_of_a_pair_is_an_error(bank):
     assert wrong.has_warning(WarningKind.contradiction) and not denied(right)
     assert concept(wrong, "Hidden State").status is ConceptStatus.missing
     assert wrong.score < right.score / 2
+
+
+def test_a_sentence_ending_in_a_number_ends_there(bank):
+    """"... often 0.5. Inference: ..." is two sentences: read as one, "training ... inference"
+    in one breath looked like naming inference where the reference says training."""
+    noted = grade(bank, "dl-nlp/q14-dropout", "Training: each neuron is dropped with probability p, often 0.5. "
+                  "Inference: all neurons are kept and their outputs are scaled to match.")
+    assert not denied(noted)
+    assert concept(noted, "All neurons at inference").status is ConceptStatus.covered

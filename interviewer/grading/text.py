@@ -20,12 +20,13 @@ from interviewer.grading.stemmer import stem
 # while longer names split at underscores ("val_loss" reads as "val loss").
 _WORD = re.compile(r"(?:(?<![^\W_])[^\W\d_]_[^\W_]+|[^\W_]+)(?:['’][^\W_]+)*")
 # Sentence ends: . ! ? ; or a line break (bullets, numbered steps), keeping decimals and the
-# abbreviations that run on inside a sentence ("e.g. Adam vs. SGD") intact.
+# abbreviations that run on inside a sentence ("e.g. Adam vs. SGD") intact. After a number a
+# stop ends the sentence only before a capital ("often 0.5. Inference ..."), not in "1. **Step**".
 # The leading lookahead lets the scan skip ordinary characters fast.
 _SENTENCE_BREAK = re.compile(
     r"(?=[.!?;\n:*•-])(?:(?<!\d)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)(?<!\bcf)(?<!\bE\.g)(?<!\bI\.e)"
-    r"[.!?;]+(?=\s|$)|\n+|(?<=\s)[-*•]\s|:\s*\n)")
-# Clause breaks inside a sentence: commas, colons, brackets, spaced dashes, and a few
+    r"[.!?;]+(?=\s|$)|(?<=\d)[.!?;]+(?=\s+[A-Z])|\n+|(?<=\s)[-*•]\s|:\s*\n)")
+# Clause breaks inside a sentence: commas, colons, spaced dashes, and a few
 # conjunctions that open a clause (found among the words, see tokenize).
 _CLAUSE_PUNCTUATION = re.compile(r"[,:]")
 _SPACED_DASH = re.compile(r"(?<=\s)[-–—/](?=\s)")  # and a spaced slash: "a / b / c"
