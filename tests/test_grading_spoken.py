@@ -58,6 +58,19 @@ def test_a_spoken_equals_states_a_relation_as_the_typed_sign_does(bank):
     assert abs(typed.score - heard.score) <= 3
 
 
+
+def test_a_typed_formula_is_one_statement_as_it_is_said_aloud(bank):
+    """The spaced "-" and "/" of "(x - mean) / sqrt(...)" are operators: read as clause breaks
+    they made the formula a run of terms, graded 14 points below the same words said."""
+    typed = grade(bank, "dl-nlp/q5-batch-norm",
+                  "Batch normalization normalizes each layer's inputs: (x - mean) / sqrt(variance + epsilon), then "
+                  "scales and shifts them with learnable parameters (gamma, beta).", spoken=False)
+    heard = grade(bank, "dl-nlp/q5-batch-norm",
+                  "batch normalization normalizes each layer's inputs, x minus mean over square root variance plus "
+                  "epsilon, then scales and shifts them with learnable parameters, gamma, beta.", spoken=True)
+    assert abs(typed.score - heard.score) <= 3
+    assert [c.status for c in typed.concepts] == [c.status for c in heard.concepts]
+
 def test_terms_listed_aloud_are_still_a_list_of_terms(bank):
     heard = grade(bank, "dl-nlp/q18-repetitive-generation",
                   "key terms, greedy decoding, temperature, top-k, nucleus sampling, repetition penalty.", spoken=True)

@@ -1,4 +1,5 @@
-"""Sentences as the graders read them: abbreviations inside a sentence do not end it."""
+"""Sentences as the graders read them: abbreviations inside a sentence do not end it, nor does a
+formula's spaced minus or slash."""
 
 from __future__ import annotations
 
@@ -28,6 +29,26 @@ def sentences(text: str) -> list[str]:
 def test_abbreviations_and_decimals_stay_inside_their_sentence(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
 
+
+
+def clauses(text: str) -> list[str]:
+    """The words of each clause of TEXT, joined."""
+    grouped: dict[tuple[int, int], list[str]] = {}
+    for token in tokenize(text):
+        grouped.setdefault((token.sentence, token.clause), []).append(token.text)
+    return [" ".join(words) for _, words in sorted(grouped.items())]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Normalize: (x - mean) / sqrt(variance + epsilon).", ["Normalize", "x mean sqrt variance epsilon"]),
+    ("Outputs are scaled by 1 - p at inference.", ["Outputs are scaled by 1 p at inference"]),
+    # between words a spaced dash or slash still separates
+    ("Split train / val / test.", ["Split train", "val", "test"]),
+    ("This is overfitting - the model memorizes - (p=0.5) - a guess.",
+     ["This is overfitting", "the model memorizes", "p 0 5", "a guess"]),
+])
+def test_a_formulas_spaced_minus_and_slash_are_operators_not_breaks(text: str, expected: list[str]) -> None:
+    assert clauses(text) == expected
 
 def test_an_answer_giving_examples_with_e_g_grades_as_when_it_spells_them_out() -> None:
     # "(e.g. Adam vs. SGD)" once ended the sentence twice inside the brackets, and the answer lost

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from interviewer.grading.stemmer import stem
-from interviewer.grading.text import NEGATION_CUES, Token, negated_tokens, stem_weight, tokenize
+from interviewer.grading.text import (NEGATION_CUES, Token, formula_operators, negated_tokens, stem_weight,
+                                      tokenize)
 
 # Words that make a clause say something: auxiliaries, copulas, modals, pronouns and
 # subordinators (articles, prepositions and list connectives do not).
@@ -210,6 +211,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     stems = stems if stems is not None else [t.stem for t in tokens]
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = _clauses(tokens)
+    operators = formula_operators(text) if text is not None else []
     listed: set[int] = set()
     run: list[list[int]] = []
 
@@ -226,8 +228,9 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
             after = text[last.end : last.end + 3].lstrip()
             following = clauses[number + 1] if number + 1 < len(clauses) else None
             if any(sign in before for sign in _RELATION_SIGNS) or (
-                    spoken and any(tokens[i].lower in SPOKEN_RELATION_WORDS for i in clause)):
-                close()  # "higher temperature = more diversity" states a relation
+                    spoken and any(tokens[i].lower in SPOKEN_RELATION_WORDS for i in clause)) or any(
+                    tokens[clause[0]].start < at < last.end for at in operators):
+                close()  # "higher temperature = more diversity" states a relation, as a formula does
                 continue
             if (len(clause) <= MAX_LABEL_WORDS and following is not None
                     and tokens[following[0]].sentence == last.sentence

@@ -30,6 +30,10 @@ _SENTENCE_BREAK = re.compile(
 # conjunctions that open a clause (found among the words, see tokenize).
 _CLAUSE_PUNCTUATION = re.compile(r"[,:]")
 _SPACED_DASH = re.compile(r"(?<=\s)[-–—/](?=\s)")  # and a spaced slash: "a / b / c"
+# ...unless it stands between two operands of a formula, "(x - mean) / sqrt(variance + eps)",
+# "1 - p": there it is an operator, and the formula one statement. An operand holds a bracket or
+# a sign, or is a number, a single letter (not "a" or "I") or a function's name.
+_OPERAND = re.compile(r"\S*[()\[\]=+*^]\S*|[(\[]*(?:\d+(?:\.\d+)?|[^\W\daAI_]|sqrt|log|exp|ln)[)\]]*")
 _CLAUSE_OPENERS = frozenset({"but", "whereas", "while", "although", "though", "however", "because"})
 
 STOP_WORDS = frozenset(
@@ -107,10 +111,21 @@ def _boundaries(pattern: re.Pattern[str], text: str) -> list[int]:
     return [match.end() for match in pattern.finditer(text)]
 
 
-def _clause_breaks(text: str, sentence_ends: list[int]) -> list[int]:
+def formula_operators(text: str) -> list[int]:
+    """Offsets of the spaced dashes and slashes that are a formula's operators, not breaks."""
+    operators = []
+    for match in _SPACED_DASH.finditer(text):
+        left = text[max(0, match.start() - 64) : match.start()].rsplit(None, 1)
+        right = text[match.end() : match.end() + 64].split(None, 1)
+        if left and right and _OPERAND.fullmatch(left[-1]) and _OPERAND.fullmatch(right[0]):
+            operators.append(match.start())
+    return operators
+
+
+def _clause_breaks(text: str, sentence_ends: list[int], operators: set[int]) -> list[int]:
     """Where clauses end, by punctuation (conjunctions are handled per word)."""
     breaks = {*sentence_ends, *(m.start() for m in _CLAUSE_PUNCTUATION.finditer(text))}
-    breaks.update(m.start() - 1 for m in _SPACED_DASH.finditer(text))
+    breaks.update(m.start() - 1 for m in _SPACED_DASH.finditer(text) if m.start() not in operators)
     return sorted(breaks)
 
 
@@ -121,7 +136,10 @@ def tokenize(text: str) -> list[Token]:
     sentence (clause) break lies between them.
     """
     sentence_ends = _boundaries(_SENTENCE_BREAK, text)
-    clause_ends = _clause_breaks(text, sentence_ends)
+    operators = set(formula_operators(text))
+    if operators:  # a spaced "-" also reads as a bullet, ending a sentence at the "- "
+        sentence_ends = [end for end in sentence_ends if end - 2 not in operators]
+    clause_ends = _clause_breaks(text, sentence_ends, operators)
     tokens: list[Token] = []
     append = tokens.append
     make = tuple.__new__  # Token(...) without NamedTuple's Python-level __new__: this loop is hot
