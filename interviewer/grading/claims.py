@@ -211,7 +211,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     stems = stems if stems is not None else [t.stem for t in tokens]
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = _clauses(tokens)
-    operators = formula_operators(text) if text is not None else []
+    operators = formula_operators(text) if text is not None else set()
     listed: set[int] = set()
     run: list[list[int]] = []
 

@@ -111,21 +111,32 @@ def _boundaries(pattern: re.Pattern[str], text: str) -> list[int]:
     return [match.end() for match in pattern.finditer(text)]
 
 
-def formula_operators(text: str) -> list[int]:
-    """Offsets of the spaced dashes and slashes that are a formula's operators, not breaks."""
-    operators = []
-    for match in _SPACED_DASH.finditer(text):
-        left = text[max(0, match.start() - 64) : match.start()].rsplit(None, 1)
-        right = text[match.end() : match.end() + 64].split(None, 1)
+def _spaced_dashes(text: str) -> list[int]:
+    if "-" not in text and "/" not in text and "–" not in text and "—" not in text:
+        return []  # most answers: no scan
+    return [match.start() for match in _SPACED_DASH.finditer(text)]
+
+
+def _operators_among(text: str, dashes: list[int]) -> set[int]:
+    operators = set()
+    for at in dashes:
+        left = text[max(0, at - 64) : at].rsplit(None, 1)
+        right = text[at + 1 : at + 65].split(None, 1)
         if left and right and _OPERAND.fullmatch(left[-1]) and _OPERAND.fullmatch(right[0]):
-            operators.append(match.start())
+            operators.add(at)
     return operators
 
 
-def _clause_breaks(text: str, sentence_ends: list[int], operators: set[int]) -> list[int]:
-    """Where clauses end, by punctuation (conjunctions are handled per word)."""
+def formula_operators(text: str) -> set[int]:
+    """Offsets of the spaced dashes and slashes that are a formula's operators, not breaks."""
+    return _operators_among(text, _spaced_dashes(text))
+
+
+def _clause_breaks(text: str, sentence_ends: list[int], dashes: list[int]) -> list[int]:
+    """Where clauses end, by punctuation (conjunctions are handled per word); DASHES are the
+    spaced dashes that are no formula's operators."""
     breaks = {*sentence_ends, *(m.start() for m in _CLAUSE_PUNCTUATION.finditer(text))}
-    breaks.update(m.start() - 1 for m in _SPACED_DASH.finditer(text) if m.start() not in operators)
+    breaks.update(at - 1 for at in dashes)
     return sorted(breaks)
 
 
@@ -136,10 +147,12 @@ def tokenize(text: str) -> list[Token]:
     sentence (clause) break lies between them.
     """
     sentence_ends = _boundaries(_SENTENCE_BREAK, text)
-    operators = set(formula_operators(text))
+    dashes = _spaced_dashes(text)
+    operators = _operators_among(text, dashes) if dashes else set()
     if operators:  # a spaced "-" also reads as a bullet, ending a sentence at the "- "
         sentence_ends = [end for end in sentence_ends if end - 2 not in operators]
-    clause_ends = _clause_breaks(text, sentence_ends, operators)
+        dashes = [at for at in dashes if at not in operators]
+    clause_ends = _clause_breaks(text, sentence_ends, dashes)
     tokens: list[Token] = []
     append = tokens.append
     make = tuple.__new__  # Token(...) without NamedTuple's Python-level __new__: this loop is hot
