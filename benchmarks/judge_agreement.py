@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,14 +53,14 @@ def packaged_model() -> Path | None:
     return files[0] if files else None
 
 
-def start_server(model: Path, log: Path, threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(model: Path, log: Path, threads: int, extra: Sequence[str] = ()) -> tuple[subprocess.Popen, str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     # The README's command, on a free port.
     process = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--interrupt_requests", "false"],
+         "--port", str(port), "--n_ctx", "4096", "--n_threads", str(threads), "--interrupt_requests", "false", *extra],
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/v1"

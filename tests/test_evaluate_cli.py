@@ -171,6 +171,7 @@ def test_a_judge_that_agrees_with_the_humans_earns_its_weight_and_keeps_it(judge
     assert judge["weights"] == {"0.70 default": 10}
     assert sorted(report["saved_weight_banks"]) == ["dl-nlp", "eval"]
     assert any("adds" in finding for finding in judge["findings"])
+    assert judge["spread"] > 5 and not any("barely vary" in finding for finding in judge["findings"])
 
     again = json.loads(judge_run(judge_server).stdout)["judge"]
     assert again["cached"] == 10 and again["judged"] == 0

