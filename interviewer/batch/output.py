@@ -138,10 +138,16 @@ def _from_csv_cells(cells: list[str], columns: tuple[str, ...] = OUTPUT_COLUMNS)
 def read_existing_output(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS,
                          redo: Callable[[dict[str, Any]], bool] | None = None) -> Iterator[dict[str, Any]]:
     """The complete rows of an earlier run's output, in order, after `prepare_for_resume`."""
+    prepare_for_resume(path, fmt, columns, redo)
+    return complete_rows(path, fmt, columns)
+
+
+def complete_rows(path: Path, fmt: str, columns: tuple[str, ...] = OUTPUT_COLUMNS) -> Iterator[dict[str, Any]]:
+    """The rows of an output that `prepare_for_resume` has made ready, in order (none when the
+    file is missing or empty)."""
     path = Path(path)
     if not path.exists() or path.stat().st_size == 0:
         return iter(())
-    prepare_for_resume(path, fmt, columns, redo)
     return (record for _, record in _scan_output(path, fmt, columns) if record)
 
 

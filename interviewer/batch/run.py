@@ -22,7 +22,7 @@ from interviewer.batch import store
 from interviewer.batch.grading import CHUNK_SIZE, QuestionResolver, RubricDeriver, grade_in_chunks, judge_failed_on
 from interviewer.batch.lock import OutputLock
 from interviewer.batch.output import (
-    ResultWriter, output_columns, output_format, prepare_for_resume, read_existing_output,
+    ResultWriter, complete_rows, output_columns, output_format, prepare_for_resume,
 )
 from interviewer.batch.report import HtmlReport, ReportSink
 from interviewer.batch.submissions import Submission, has_audio_column, read_submissions
@@ -124,7 +124,7 @@ def _run(
     if session_id is not None or (job.resume and out.exists()):
         # Rows the judge failed on are graded again: the output is cut back to the first of them.
         summary.redone = prepare_for_resume(out, fmt, columns, redo=judge_failed_on)
-        existing = read_existing_output(out, fmt, columns)
+        existing = complete_rows(out, fmt, columns)
         if session_id is not None:
             earlier = store.session_grader(db, session_id)
             if earlier and earlier != grader.name:
