@@ -353,8 +353,7 @@ def is_lowering(stem_text: str) -> bool:
 def speaks_of_preventing(text: str) -> bool:
     """Whether a text puts its point as lowering or preventing something ("prevents
     overfitting"): then "it doesn't overfit" says the same."""
-    direction_words, _ = _lexicon()
-    return any(direction_words.get(t.stem) == -1 for t in tokenize(text))
+    return any(is_lowering(t.stem) for t in tokenize(text))
 
 
 def _sign(value: int) -> int:
