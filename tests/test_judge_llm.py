@@ -128,7 +128,9 @@ def test_a_real_local_model_grades_through_structured_output(llama_server, monke
     assert grades[1].follow_up  # the model's, or the evidence grader's on the weakest concept
     assert grades[2].has_warning(WarningKind.injection)
     # The grade puts the reference answer above a content-free one. (The tiny model's own score
-    # does not reliably: it scored the reference answer 0 in some runs; `evaluate` reports that.)
+    # does not reliably: it scored the reference answer 0 in some runs, and its score weighted by
+    # its token probabilities does not either; see the README's Local judge benchmark. `evaluate`
+    # reports that.)
     assert grades[0].score > grades[1].score
 
     again = grader.grade(requests[0])
