@@ -19,6 +19,7 @@ from typing import Any
 
 from interviewer.errors import InterviewerError
 from interviewer.grading.embedding_cache import EmbeddingCache
+from interviewer.grading.field import field_items, share_kept
 from interviewer.grading.explain import ConceptFinding, build_grade, findings_from_lexical, lexical_signals
 from interviewer.grading.lexical import (
     PARTLY_AT, QUESTION_WORD_FACTOR, LexicalEvidence, analyse, quote,
@@ -41,6 +42,15 @@ SEMANTIC_CREDIT = 0.7
 PARROT_SOFT_RECALL = 0.45
 # MiniLM cosine of unrelated texts is about 0 to 0.15.
 OFF_TOPIC_COSINE = 0.15
+# An answer much closer to another question of the field (a shipped bank question) than to
+# the one asked answers that other question. Its score keeps full credit while it is within
+# ANOTHER_QUESTION_FROM of the other question's cosine and none at ANOTHER_QUESTION_TO behind.
+# On the probe benchmark's answers, correct ones (plain-word paraphrases included) stay within
+# 0.13, while answers to other questions fall 0.20 to 0.77 behind.
+ANOTHER_QUESTION_FROM = 0.15
+ANOTHER_QUESTION_TO = 0.40
+# Questions whose prompts are this close are one question asked twice, not another question.
+SAME_QUESTION_COSINE = 0.8
 
 _load_lock = threading.Lock()
 _models: dict[str, Any] = {}
@@ -298,7 +308,14 @@ class EmbeddingGrader:
             rubric_texts.append(request.question.prompt)
             for concept in request.rubric.concepts:
                 rubric_texts.extend(_concept_texts(concept))
-        fixed = _cache_for(spec).get_many(rubric_texts, lambda texts: [e.vector for e in encode_texts(model, texts)])
+        field = _field_questions()
+        fixed = _cache_for(spec).get_many([*rubric_texts, *(text for pair in field for text in pair)],
+                                          lambda texts: [e.vector for e in encode_texts(model, texts)])
+        field_vectors = _FieldVectors(
+            prompts=[prompt for prompt, _ in field],
+            prompt_matrix=np.stack([fixed[prompt] for prompt, _ in field]) if field else None,
+            reference_matrix=np.stack([fixed[reference] for _, reference in field]) if field else None,
+        )
         references = _reference_pieces(model, spec, [r.question.reference_answer for r in requests])
 
         # Every distinct answer in one batched pass; its sentences and clauses are pooled
@@ -332,13 +349,13 @@ class EmbeddingGrader:
                 grades.append(self._grade_one(
                     evidence, rubric_vectors[rubric_key], question,
                     reference, reference_weights[key],
-                    encoded.get(request.answer), units_of.get(request.answer, []),
+                    encoded.get(request.answer), units_of.get(request.answer, []), field_vectors,
                 ))
         return grades
 
     def _grade_one(self, evidence: LexicalEvidence, rubric: _RubricVectors, question: Any, reference: Encoded,
                    reference_weights: Any, encoded: Encoded | None,
-                   units: list[tuple[int, int, tuple[int, ...]]]) -> Grade:
+                   units: list[tuple[int, int, tuple[int, ...]]], field: "_FieldVectors") -> Grade:
         import numpy as np
 
         lexical = findings_from_lexical(evidence)
@@ -380,18 +397,52 @@ class EmbeddingGrader:
             not signals.parrots_question and evidence.overlap.content_words >= 3
             and topic_cosine < OFF_TOPIC_COSINE and coverage < 0.1
         )
+        other = field.closest_other(encoded.vector, question)
+        another: dict[str, Any] = {}
+        if other is not None:
+            other_prompt, other_cosine = other
+            behind = other_cosine - topic_cosine
+            signals.topic_factor = share_kept(behind, ANOTHER_QUESTION_FROM, ANOTHER_QUESTION_TO)
+            signals.answers_instead = other_prompt if signals.topic_factor < 1.0 else None
+            another = {"closest_other_question": other_prompt, "other_question_cosine": round(other_cosine, 4)}
         details = {
             **lexical_details(evidence),
             "semantic_coverage": round(coverage, 4),
             "soft_recall": round(soft_recall, 4),
             "cosine": round(cosine, 4),
             "question_cosine": round(float(encoded.vector @ question), 4),
+            **another,
         }
         return build_grade(
             score=embedding_score(soft_recall, lexical_recall, coverage, evidence.prepared.coverage_weight),
             similarity=soft_recall, findings=findings, evidence=evidence, signals=signals,
             grader=self.name, version=self.version, details=details,
         )
+
+
+@dataclass(frozen=True)
+class _FieldVectors:
+    """The prompts and reference answers of the field's questions (the shipped banks)."""
+
+    prompts: list[str]
+    prompt_matrix: Any
+    reference_matrix: Any
+
+    def closest_other(self, answer: Any, asked: Any) -> tuple[str, float] | None:
+        """The field question other than the one asked (prompt vector `asked`) that the answer
+        is closest to, by the better of its prompt's and its reference's cosine."""
+        import numpy as np
+
+        if self.prompt_matrix is None:
+            return None
+        fits = np.maximum(self.prompt_matrix @ answer, self.reference_matrix @ answer)
+        fits[self.prompt_matrix @ asked >= SAME_QUESTION_COSINE] = -1.0
+        best = int(fits.argmax())
+        return (self.prompts[best], float(fits[best])) if fits[best] > -1.0 else None
+
+
+def _field_questions() -> list[tuple[str, str]]:
+    return [(item.question.prompt, item.question.reference_answer) for item in field_items()]
 
 
 def _concept_texts(concept: Any) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.bank.models import Concept
+from interviewer.grading.field import WORDS_BEHIND_FROM, WORDS_BEHIND_TO, closest_other_by_words, share_kept
 from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.lexical import COVERED_AT, PARTLY_AT, LexicalEvidence
 from interviewer.grading.models import (
@@ -22,11 +23,14 @@ from interviewer.grading.models import (
     WarningKind,
     verdict_for,
 )
+from interviewer.grading.text import stem_weight
 
 MIN_CONTENT_WORDS = 3
 # Scores are capped when the answer only repeats the question or talks about something else.
 PARROT_CAP = 30.0
 OFF_TOPIC_CAP = 10.0
+# Below this share kept, the answer is said to address another question.
+ANOTHER_QUESTION_WARNING = 0.5
 # Each false statement (a concept the answer denies or contradicts, or a rubric misconception
 # it asserts) halves the score: interviewers scored answers with one core point denied about
 # like answers giving only a third of the points (the probe benchmark).
@@ -104,6 +108,10 @@ class Signals:
     off_topic: bool = False
     extra_warnings: list[GradeWarning] = field(default_factory=list)
     conflict: str | None = None
+    # The share of the score kept when the answer fits another question better than this one
+    # (that question's prompt in answers_instead).
+    topic_factor: float = 1.0
+    answers_instead: str | None = None
 
 
 def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
@@ -117,7 +125,25 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
     # Off topic, by words alone: a real answer sharing no word with the question, reference
     # or rubric (the embedding grader decides by meaning instead).
     off_topic = words >= 6 and lap.related_share == 0.0 and coverage < 0.1
-    return Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
+    signals = Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
+    weights = answer_word_weights(evidence)
+    total = sum(weights.values())
+    other = closest_other_by_words(weights, evidence.prepared.question_prompt)
+    if other is not None and total > 0:
+        own = sum(w for s, w in weights.items() if s in evidence.prepared.known_stems) / total
+        signals.topic_factor = share_kept(other[1] - own, WORDS_BEHIND_FROM, WORDS_BEHIND_TO)
+        if signals.topic_factor < 1.0:
+            signals.answers_instead = other[0]
+    return signals
+
+
+def answer_word_weights(evidence: LexicalEvidence) -> dict[str, float]:
+    """The rarity weight of each distinct content stem of the answer."""
+    weights: dict[str, float] = {}
+    for token, stem_text in zip(evidence.answer.tokens, evidence.answer.stems):
+        if not token.stop and stem_text not in weights:
+            weights[stem_text] = stem_weight(stem_text)
+    return weights
 
 
 def build_grade(
@@ -149,13 +175,22 @@ def build_grade(
             message="The answer mostly repeats the question's own words without adding an explanation.",
         ))
         score = min(score, PARROT_CAP)
-    if signals.off_topic:
+    answers_another = signals.answers_instead is not None and signals.topic_factor < ANOTHER_QUESTION_WARNING
+    if answers_another:
+        warnings.append(GradeWarning(
+            kind=WarningKind.off_topic,
+            message="The answer reads as an answer to another question "
+            f"(\"{_short(signals.answers_instead or '', 80)}\") more than to this one.",
+        ))
+    elif signals.off_topic:
         warnings.append(GradeWarning(
             kind=WarningKind.off_topic,
             message="The answer does not seem to address this question: almost none of its content "
             "relates to the topic.",
         ))
+    if signals.off_topic:
         score = min(score, OFF_TOPIC_CAP)
+    score *= signals.topic_factor
     share = evidence.explained_share
     expects = evidence.prepared.expects_explanation
     if answer_words >= MIN_CONTENT_WORDS and share < LISTS_TERMS_BELOW and expects >= LISTS_TERMS_BELOW:

@@ -132,6 +132,7 @@ class PreparedRubric:
     # negation denies them as far as it reaches; a derived rubric's bare word runs only by
     # the word a negation governs.
     wide_negation: bool = False
+    question_prompt: str = ""
 
     @property
     def expects_explanation(self) -> float:
@@ -242,6 +243,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         reference_length=len(reference_stems),
         authority=authority,
         wide_negation=wide_negation,
+        question_prompt=question.prompt,
         facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
         phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
         reference_explained=_explained_share_of(
