@@ -19,7 +19,7 @@ from typing import Any
 
 from interviewer.errors import InterviewerError
 from interviewer.grading.embedding_cache import EmbeddingCache
-from interviewer.grading.field import field_items, share_kept
+from interviewer.grading.field import MIN_WORDS_TO_PLACE, field_items, share_kept
 from interviewer.grading.explain import ConceptFinding, build_grade, findings_from_lexical, lexical_signals
 from interviewer.grading.lexical import (
     PARTLY_AT, QUESTION_WORD_FACTOR, LexicalEvidence, analyse, quote,
@@ -397,7 +397,8 @@ class EmbeddingGrader:
             not signals.parrots_question and evidence.overlap.content_words >= 3
             and topic_cosine < OFF_TOPIC_COSINE and coverage < 0.1
         )
-        other = field.closest_other(encoded.vector, question)
+        other = (field.closest_other(encoded.vector, question)
+                 if evidence.overlap.content_words >= MIN_WORDS_TO_PLACE else None)
         another: dict[str, Any] = {}
         if other is not None:
             other_prompt, other_cosine = other

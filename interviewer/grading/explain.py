@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interviewer.bank.models import Concept
-from interviewer.grading.field import WORDS_BEHIND_FROM, WORDS_BEHIND_TO, closest_other_by_words, share_kept
+from interviewer.grading.field import (MIN_WORDS_TO_PLACE, WORDS_BEHIND_FROM, WORDS_BEHIND_TO, closest_other_by_words,
+                                       share_kept, word_cosine)
 from interviewer.grading.follow_up import follow_up_question
 from interviewer.grading.lexical import COVERED_AT, PARTLY_AT, LexicalEvidence
 from interviewer.grading.models import (
@@ -127,10 +128,9 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
     off_topic = words >= 6 and lap.related_share == 0.0 and coverage < 0.1
     signals = Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
     weights = answer_word_weights(evidence)
-    total = sum(weights.values())
-    other = closest_other_by_words(weights, evidence.prepared.question_prompt)
-    if other is not None and total > 0:
-        own = sum(w for s, w in weights.items() if s in evidence.prepared.known_stems) / total
+    other = closest_other_by_words(weights, evidence.prepared.question_prompt) if words >= MIN_WORDS_TO_PLACE else None
+    if other is not None:
+        own = word_cosine(weights, evidence.prepared.topic_weights)
         signals.topic_factor = share_kept(other[1] - own, WORDS_BEHIND_FROM, WORDS_BEHIND_TO)
         if signals.topic_factor < 1.0:
             signals.answers_instead = other[0]
@@ -191,6 +191,9 @@ def build_grade(
     if signals.off_topic:
         score = min(score, OFF_TOPIC_CAP)
     score *= signals.topic_factor
+    if signals.answers_instead is not None:
+        details = {**details, "another_question": {"prompt": signals.answers_instead,
+                                                   "share_kept": round(signals.topic_factor, 3)}}
     share = evidence.explained_share
     expects = evidence.prepared.expects_explanation
     if answer_words >= MIN_CONTENT_WORDS and share < LISTS_TERMS_BELOW and expects >= LISTS_TERMS_BELOW:

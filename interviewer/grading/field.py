@@ -10,19 +10,23 @@ never depends on which other banks are loaded.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from interviewer.bank.models import BankQuestion
-from interviewer.grading.text import content_stems
+from interviewer.bank.models import BankQuestion, Question, Rubric
+from interviewer.grading.text import content_stems, stem_weight
 
-# How far behind another question the asked one may fall, by the share of the answer's
-# rare words each question's texts hold, before the score is cut (all of it at the second).
-# On the probe benchmark, correct answers fall at most 0.21 behind (to a neighbouring
-# question: one-hot encoding for word embeddings), answers to other questions 0.20 to 0.91.
-WORDS_BEHIND_FROM = 0.35
-WORDS_BEHIND_TO = 0.60
+# How far behind another question the asked one may fall, by the cosine of rarity-weighted
+# words (the answer's against a question's prompt, reference and rubric), before the score is
+# cut (all of it at the second). On the probe benchmark correct answers fall at most 0.16
+# behind (to a neighbouring question: one-hot encoding for word embeddings), on Mohler 0.15,
+# answers to other questions up to 0.46.
+WORDS_BEHIND_FROM = 0.20
+WORDS_BEHIND_TO = 0.40
+# A few words are too little to tell which question they answer ("several", "at the root").
+MIN_WORDS_TO_PLACE = 6
 
 
 @lru_cache(maxsize=1)
@@ -42,36 +46,51 @@ def share_kept(behind: float, start: float, end: float) -> float:
     return min(1.0, max(0.0, (end - behind) / (end - start)))
 
 
+def topic_weights(question: Question, rubric: Rubric) -> dict[str, float]:
+    """A question's words (prompt, reference answer, rubric), each by its rarity."""
+    texts = [question.prompt, question.reference_answer]
+    for concept in rubric.concepts:
+        texts.extend([*concept.phrases, concept.description])
+    return {stem: stem_weight(stem) for text in texts if text.strip() for stem in content_stems(text)}
+
+
+def word_cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
+    norm = math.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    return sum(w * b[s] for s, w in a.items() if s in b) / norm if norm else 0.0
+
+
 @dataclass(frozen=True)
 class _WordIndex:
     prompts: tuple[str, ...]
-    postings: Mapping[str, tuple[int, ...]]  # stem -> field questions whose texts hold it
+    norms: tuple[float, ...]
+    postings: Mapping[str, tuple[tuple[int, float], ...]]  # stem -> (field question, its weight there)
 
 
 @lru_cache(maxsize=1)
 def _word_index() -> _WordIndex:
-    postings: dict[str, list[int]] = {}
+    postings: dict[str, list[tuple[int, float]]] = {}
     items = field_items()
+    norms = []
     for index, item in enumerate(items):
-        texts = [item.question.prompt, item.question.reference_answer]
-        for concept in item.rubric.concepts:
-            texts.extend([*concept.phrases, concept.description])
-        for stem in {s for text in texts if text.strip() for s in content_stems(text)}:
-            postings.setdefault(stem, []).append(index)
-    return _WordIndex(tuple(item.question.prompt for item in items),
+        weights = topic_weights(item.question, item.rubric)
+        norms.append(math.sqrt(sum(w * w for w in weights.values())))
+        for stem, weight in weights.items():
+            postings.setdefault(stem, []).append((index, weight))
+    return _WordIndex(tuple(item.question.prompt for item in items), tuple(norms),
                       {stem: tuple(found) for stem, found in postings.items()})
 
 
 def closest_other_by_words(weights: Mapping[str, float], asked_prompt: str) -> tuple[str, float] | None:
-    """The field question, other than the one asked, whose texts hold the largest share of
-    the answer's word weight (`weights`: stem -> rarity weight), and that share."""
+    """The field question, other than the one asked, whose words have the highest cosine with
+    the answer's (`weights`: stem -> rarity weight), and that cosine."""
     index = _word_index()
-    total = sum(weights.values())
-    if not index.prompts or total <= 0:
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    if not index.prompts or norm <= 0:
         return None
-    fits = [0.0] * len(index.prompts)
+    dots = [0.0] * len(index.prompts)
     for stem, weight in weights.items():
-        for found in index.postings.get(stem, ()):
-            fits[found] += weight
+        for found, theirs in index.postings.get(stem, ()):
+            dots[found] += weight * theirs
+    fits = [dot / (norm * index.norms[i]) if index.norms[i] else 0.0 for i, dot in enumerate(dots)]
     best = max((i for i in range(len(fits)) if index.prompts[i] != asked_prompt), key=fits.__getitem__, default=None)
-    return None if best is None else (index.prompts[best], fits[best] / total)
+    return None if best is None else (index.prompts[best], fits[best])

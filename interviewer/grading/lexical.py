@@ -23,6 +23,7 @@ from interviewer.grading.claims import (
     list_tokens,
     speaks_of_preventing,
 )
+from interviewer.grading.field import topic_weights
 from interviewer.grading.text import (
     NEGATION_CUES,
     Token,
@@ -133,6 +134,7 @@ class PreparedRubric:
     # the word a negation governs.
     wide_negation: bool = False
     question_prompt: str = ""
+    topic_weights: dict[str, float] = field(default_factory=dict)  # the question's words, for telling it from others
 
     @property
     def expects_explanation(self) -> float:
@@ -244,6 +246,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         authority=authority,
         wide_negation=wide_negation,
         question_prompt=question.prompt,
+        topic_weights=topic_weights(question, rubric),
         facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
         phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
         reference_explained=_explained_share_of(
