@@ -26,6 +26,8 @@ def wide_terminal(monkeypatch):
 
 GOOD = ("TensorBoard visualizes metrics like loss and accuracy during training, helps debugging, "
         "and you add it with a callback.")
+GOOD_PYTORCH = ("Researchers prefer PyTorch because its dynamic computation graph runs eagerly, define-by-run, "
+                "so you can debug it with ordinary Python tools and change the model on the fly.")
 WEAK = "It is a board for tensors."
 
 
@@ -42,7 +44,7 @@ def graded_batch(tmp_path: Path, rows: int = 60) -> Path:
         writer.writerow(["id", "candidate", "question_id", "answer"])
         for number in range(1, rows + 1):
             question = "dl-nlp/q1-tensorboard" if number % 2 else "tf/q2-pytorch-research"
-            answer = f"{WEAK} (answer {number})" if number % 20 == 0 else GOOD
+            answer = f"{WEAK} (answer {number})" if number % 20 == 0 else GOOD if number % 2 else GOOD_PYTORCH
             writer.writerow([str(number), f"cand{number % 7}", question, answer])
     result = run("grade", str(source), "--grader", "offline", "-o", str(tmp_path / "graded.csv"))
     assert result.exit_code == 0, result.output

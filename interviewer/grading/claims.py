@@ -274,6 +274,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     weights: dict[str, float] = {}
     negated_stems: set[str] = set()
     direction = quality = 0
+    pointed: set[int] = set()  # the ways its direction words point
     exclusive: dict[int, set[str]] = {}
     denied = False  # a denial verb ("ignores") negates the next content word
     scope, cue_at = -1, 0  # a negation cue reaches to the end of its clause ("rather than by repeated multiplication")
@@ -302,6 +303,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         sign = -1 if is_negated else 1
         if value in direction_words:
             direction += sign * direction_words[value]
+            pointed.add(sign * direction_words[value])
             continue
         if value in quality_words:
             quality += sign * quality_words[value]
@@ -341,7 +343,9 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             last_cue = token.lower
         elif negated[i] and last_cue not in _CONTRAST_CUES and stems[i] in negated_stems:
             plain.add(stems[i])
-    return Statement(weights, frozenset(negated_stems), _sign(direction), _sign(quality),
+    # Words pointing both ways speak of different things ("too large; reducing it forces a
+    # compressed code"): such a statement states no one direction.
+    return Statement(weights, frozenset(negated_stems), _sign(direction) if len(pointed) == 1 else 0, _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain))
 
 

@@ -217,7 +217,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
             tokens = tokenize(text)
             flags.append(sum(1 for t in tokens if t.lower in NEGATION_CUES) % 2 == 1)
             distinct.append(frozenset(phrase.stems) - correct_stems)
-            sequences.append(tuple(t.stem for t in tokens))
+            sequences.append(tuple(t.stem for t in tokens if not t.stop) or tuple(t.stem for t in tokens))
         misconceptions.append(PreparedMisconception(
             item, tuple(p for p, _ in kept), tuple(flags), tuple(distinct), tuple(sequences)))
 
@@ -483,14 +483,30 @@ class MisconceptionMatch:
     evidence: str
 
 
+# Words a statement may put between the words of a misconception it asserts: "the optimizer's
+# job is to compute the gradients" says "the optimizer computes the gradients".
+MAX_SEQUENCE_GAP = 3
+
+
 def _contains_sequence(answer: Answer, sequence: tuple[str, ...]) -> tuple[int, ...]:
-    """Token indices where the answer says these word stems one after another, or ()."""
-    stems, size = answer.stems, len(sequence)
-    for start in range(len(stems) - size + 1):
-        if tuple(stems[start : start + size]) == sequence and (
-            answer.tokens[start].clause == answer.tokens[start + size - 1].clause
-        ):
-            return tuple(range(start, start + size))
+    """Token indices where the answer says these word stems in this order within one clause,
+    at most MAX_SEQUENCE_GAP words apart, or ()."""
+    stems, tokens = answer.stems, answer.tokens
+    if not sequence:
+        return ()
+    for start, first in enumerate(stems):
+        if first != sequence[0]:
+            continue
+        found, at = [start], start
+        for wanted in sequence[1:]:
+            nxt = next((i for i in range(at + 1, min(len(stems), at + 2 + MAX_SEQUENCE_GAP))
+                        if stems[i] == wanted and tokens[i].clause == tokens[start].clause), None)
+            if nxt is None:
+                break
+            found.append(nxt)
+            at = nxt
+        if len(found) == len(sequence):
+            return tuple(range(found[0], found[-1] + 1))
     return ()
 
 
@@ -498,7 +514,7 @@ def match_misconceptions(prepared: PreparedRubric, answer: Answer) -> list[Misco
     """Misconceptions the answer asserts: the misconception's words in one clause, with the
     polarity written in the rubric, including the words that make it wrong (those no part of
     the correct material uses). A misconception made only of words a correct answer also
-    uses must be said as written, word for word."""
+    uses must be said in its order, its words close together in one clause."""
     found = []
     for item in prepared.misconceptions:
         for phrase, statement_negated, distinct, sequence in zip(
