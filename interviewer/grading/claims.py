@@ -341,8 +341,11 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         token = tokens[i]
         if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
             last_cue = token.lower
-        elif negated[i] and last_cue not in _CONTRAST_CUES and stems[i] in negated_stems:
-            plain.add(stems[i])
+        elif negated[i] and last_cue not in _CONTRAST_CUES:
+            groups = exclusive_index.get(stems[i])
+            named = groups[0][1] if groups else stems[i]
+            if named in negated_stems:
+                plain.add(named)
     # Words pointing both ways speak of different things ("too large; reducing it forces a
     # compressed code"): such a statement states no one direction.
     return Statement(weights, frozenset(negated_stems), _sign(direction) if len(pointed) == 1 else 0, _sign(quality),
@@ -429,8 +432,13 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
     # Denying an exclusive term a plain affirmation names ("does not use the validation set");
     # against a fact that speaks of preventing or improving, a negation may restate it
     # ("so it doesn't overfit" for "prevents overfitting").
+    # "Instead of X" sets X against what takes its place: it denies the term X when what takes
+    # its place is another member of X's set ("the final epoch rather than the best one"), not
+    # when the contrast is about something else ("instead of taking the whole input at once").
     if not fact.direction and not fact.quality:
         for s in claim.negated:
+            if s not in claim.plainly_negated and not _set_against_alternative(claim, s):
+                continue
             if any(s in named for named in fact.exclusive.values()):
                 found.append(("negation", (s, True)))
     # Affirming what the fact denies: "they do capture semantic similarity" against "it
@@ -439,6 +447,12 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
         if s in claim.weights and s not in claim.negated and claim.weights[s] >= POLARITY_MIN_WEIGHT:
             found.append(("negation", (s, False)))
     return found
+
+
+def _set_against_alternative(claim: Statement, term: str) -> bool:
+    """Whether the claim affirms another member of a set of exclusive terms `term` is in."""
+    return any(term in forms.values() and claim.exclusive.get(k, frozenset()) - {term}
+               for k, forms in enumerate(_exclusive_members()))
 
 
 def supports(fact: Statement, kind: str, contested: object) -> bool:

@@ -217,7 +217,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
             tokens = tokenize(text)
             flags.append(sum(1 for t in tokens if t.lower in NEGATION_CUES) % 2 == 1)
             distinct.append(frozenset(phrase.stems) - correct_stems)
-            sequences.append(tuple(t.stem for t in tokens if not t.stop) or tuple(t.stem for t in tokens))
+            sequences.append(_sequence_words(text, tokens))
         misconceptions.append(PreparedMisconception(
             item, tuple(p for p, _ in kept), tuple(flags), tuple(distinct), tuple(sequences)))
 
@@ -486,6 +486,17 @@ class MisconceptionMatch:
 # Words a statement may put between the words of a misconception it asserts: "the optimizer's
 # job is to compute the gradients" says "the optimizer computes the gradients".
 MAX_SEQUENCE_GAP = 3
+
+
+def _sequence_words(text: str, tokens: Sequence[Token]) -> tuple[str, ...]:
+    """The stems a misconception must be said with, in order: its content words, and the
+    function words inside a hyphenated term, which change what it names ("define-and-run" is
+    not "define-by-run")."""
+    def hyphened(token: Token) -> bool:
+        return text[token.start - 1 : token.start] == "-" or text[token.end : token.end + 1] == "-"
+
+    kept = tuple(t.stem for t in tokens if not t.stop or hyphened(t))
+    return kept or tuple(t.stem for t in tokens)
 
 
 def _contains_sequence(answer: Answer, sequence: tuple[str, ...]) -> tuple[int, ...]:
