@@ -529,3 +529,24 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                 found.append(Contradiction(tuple(clause), fact, contested[0][0]))
                 break
     return found
+
+
+def supported_share(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+                    facts: Sequence[Fact], question_stems: frozenset[str], skip: frozenset[int] = frozenset(),
+                    wrong: frozenset[int] = frozenset()) -> float:
+    """The share of the content weight of the answer's statement clauses (those outside lists
+    of terms) that speaks to a fact of the question (aligns with it) and contradicts none."""
+    total = backed = 0.0
+    for clause in _clauses(tokens):
+        if any(i in skip for i in clause):
+            continue
+        weight = sum(stem_weight(stems[i]) for i in clause if not tokens[i].stop)
+        if weight <= 0:
+            continue
+        total += weight
+        if any(i in wrong for i in clause):
+            continue
+        claim = statement_of(tokens, stems, negated, clause, question_stems)
+        if any(_aligns(claim, fact.statement) for fact in facts):
+            backed += weight
+    return backed / total if total else 1.0

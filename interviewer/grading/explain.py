@@ -38,6 +38,9 @@ ANOTHER_QUESTION_WARNING = 0.5
 WRONG_FACTOR = 0.5
 MISCONCEPTION_FACTOR = WRONG_FACTOR
 NEGATED_FACTOR = 0.5
+# Of an answer stating something false, the share of statements that must speak to the
+# reference's facts for the rest of the answer to keep its credit.
+SUPPORTED_IN_FULL = 0.6
 # The score is scaled by how much of the answer explains (rather than lists terms): a bare
 # list keeps this share.
 LIST_FLOOR = 0.3
@@ -234,6 +237,16 @@ def build_grade(
         if f.wrong:
             derived = 1.0 - NEGATED_FACTOR * f.weight / all_weight
             score *= authority * WRONG_FACTOR + (1.0 - authority) * (derived if not f.error else WRONG_FACTOR)
+    # Once an answer is caught stating something false, what it says that no fact of the
+    # reference backs gets no benefit of the doubt: with less than SUPPORTED_IN_FULL of its
+    # statements speaking to the reference's facts, the score shrinks in proportion.
+    # (Correct answers have about 0.7 of their statements aligned with a fact.)
+    # A derived rubric's facts are the reference's bare sentences, too few to back much: the
+    # rule weighs as much as the rubric's authority.
+    if evidence.misconceptions or any(f.wrong for f in findings):
+        backed = min(1.0, evidence.supported_share / SUPPORTED_IN_FULL)
+        score *= evidence.prepared.authority * backed + (1.0 - evidence.prepared.authority)
+        details = {**details, "supported_share": round(evidence.supported_share, 3)}
     warnings.extend(signals.extra_warnings)
 
     score = round(min(100.0, max(0.0, score)), 1)

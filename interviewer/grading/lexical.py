@@ -18,6 +18,7 @@ from interviewer.grading.claims import (
     Contradiction,
     Fact,
     check_claims,
+    supported_share,
     facts_of,
     is_lowering,
     list_tokens,
@@ -616,6 +617,8 @@ class LexicalEvidence:
     listed: frozenset[int] = frozenset()  # tokens in lists of terms
     contradictions: list[Contradiction] = field(default_factory=list)
     explained_share: float = 1.0  # content weight of the answer that sits in statements
+    # content weight of its statements that speaks to a fact of the reference without contradicting it
+    supported_share: float = 1.0
 
     @property
     def wrong_tokens(self) -> frozenset[int]:
@@ -688,8 +691,13 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
             index = _contradicted_concept(prepared, found, named)
             if index is not None and concepts[index].error is None:
                 concepts[index] = ConceptMatch(prepared.concepts[index], 0.0, None, False, error=error)
+    misconceptions = match_misconceptions(prepared, restricted(answer, listed))
+    caught = bool(contradictions or misconceptions or any(m.negated for m in concepts))
     return LexicalEvidence(
-        prepared, answer, concepts, match_misconceptions(prepared, restricted(answer, listed)),
+        prepared, answer, concepts, misconceptions,
         overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
         explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
+        # Only an answer caught stating something false is asked how much of it the facts back.
+        supported_share=supported_share(answer.tokens, answer.stems, answer.negated, prepared.facts,
+                                        prepared.question_stems, skip=listed, wrong=wrong) if caught else 1.0,
     )
