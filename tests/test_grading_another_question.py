@@ -50,3 +50,30 @@ def test_answers_to_the_question_asked_are_not_said_to_answer_another(grader, ki
     for question in QUESTIONS:
         grade = grader.grade(GradeRequest.for_item(bank.get(question["id"]), _answer(question, kind)))
         assert not grade.has_warning(WarningKind.off_topic), (question["id"], grade.warnings)
+
+
+# Questions of a bank of one's own (a reference answer, no rubric) on topics the shipped banks
+# also cover: the shipped question on the same topic is not "another question".
+OWN_BANK = {
+    "dl-nlp/q14-dropout": ("Explain dropout.", "Dropout randomly zeroes units during training so the network "
+                           "cannot rely on any one of them; it reduces overfitting."),
+    "dl-nlp/q5-batch-norm": ("What is batch normalization?", "It normalizes activations using batch "
+                             "statistics, then scales and shifts them."),
+    "dl-nlp/q10-lstm": ("What does an LSTM add to an RNN?", "Gates and a cell state that let it keep "
+                        "information over long sequences and avoid vanishing gradients."),
+    "dl-nlp/q13-early-stopping": ("Why use early stopping?", "To stop training when validation loss stops "
+                                  "improving, which prevents overfitting."),
+}
+
+
+@pytest.mark.parametrize("shipped_id", sorted(OWN_BANK))
+def test_a_question_of_ones_own_on_a_shipped_topic_is_not_another_question(grader, shipped_id):
+    from interviewer.bank.models import Question
+    from interviewer.grading.rubric_from_reference import derive_rubric
+
+    prompt, reference = OWN_BANK[shipped_id]
+    question = Question(id="own/q1", level="beginner", prompt=prompt, reference_answer=reference)
+    answer = _answer(next(q for q in QUESTIONS if q["id"] == shipped_id), "full")
+    grade = grader.grade(GradeRequest(question=question, rubric=derive_rubric(question), answer=answer))
+    assert "another_question" not in grade.details, grade.details
+    assert not grade.has_warning(WarningKind.off_topic)

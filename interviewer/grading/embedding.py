@@ -49,8 +49,10 @@ OFF_TOPIC_COSINE = 0.15
 # 0.13, while answers to other questions fall 0.20 to 0.77 behind.
 ANOTHER_QUESTION_FROM = 0.15
 ANOTHER_QUESTION_TO = 0.40
-# Questions whose prompts are this close are one question asked twice, not another question.
-SAME_QUESTION_COSINE = 0.8
+# A field question whose prompt or reference answer has at least this cosine with the asked
+# one's is on the same topic (a bank's "Explain dropout." beside the shipped dropout question),
+# not another question.
+SAME_TOPIC_COSINE = 0.6
 
 _load_lock = threading.Lock()
 _models: dict[str, Any] = {}
@@ -397,7 +399,7 @@ class EmbeddingGrader:
             not signals.parrots_question and evidence.overlap.content_words >= 3
             and topic_cosine < OFF_TOPIC_COSINE and coverage < 0.1
         )
-        other = (field.closest_other(encoded.vector, question)
+        other = (field.closest_other(encoded.vector, question, reference.vector)
                  if evidence.overlap.content_words >= MIN_WORDS_TO_PLACE else None)
         another: dict[str, Any] = {}
         if other is not None:
@@ -429,15 +431,18 @@ class _FieldVectors:
     prompt_matrix: Any
     reference_matrix: Any
 
-    def closest_other(self, answer: Any, asked: Any) -> tuple[str, float] | None:
-        """The field question other than the one asked (prompt vector `asked`) that the answer
-        is closest to, by the better of its prompt's and its reference's cosine."""
+    def closest_other(self, answer: Any, asked: Any, asked_reference: Any) -> tuple[str, float] | None:
+        """The field question not on the asked one's topic (its prompt and reference vectors
+        `asked`, `asked_reference`) that the answer is closest to, by the better of its
+        prompt's and its reference's cosine."""
         import numpy as np
 
         if self.prompt_matrix is None:
             return None
         fits = np.maximum(self.prompt_matrix @ answer, self.reference_matrix @ answer)
-        fits[self.prompt_matrix @ asked >= SAME_QUESTION_COSINE] = -1.0
+        same = ((self.prompt_matrix @ asked >= SAME_TOPIC_COSINE)
+                | (self.reference_matrix @ asked_reference >= SAME_TOPIC_COSINE))
+        fits[same] = -1.0
         best = int(fits.argmax())
         return (self.prompts[best], float(fits[best])) if fits[best] > -1.0 else None
 

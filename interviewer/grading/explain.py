@@ -131,7 +131,7 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
     off_topic = words >= 6 and lap.related_share == 0.0 and coverage < 0.1
     signals = Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
     weights = answer_word_weights(evidence)
-    other = closest_other_by_words(weights, evidence.prepared.question_prompt) if words >= MIN_WORDS_TO_PLACE else None
+    other = closest_other_by_words(weights, evidence.prepared.same_topic) if words >= MIN_WORDS_TO_PLACE else None
     if other is not None:
         own = word_cosine(weights, evidence.prepared.topic_weights)
         signals.topic_factor = share_kept(other[1] - own, WORDS_BEHIND_FROM, WORDS_BEHIND_TO)

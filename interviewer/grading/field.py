@@ -27,6 +27,10 @@ WORDS_BEHIND_FROM = 0.20
 WORDS_BEHIND_TO = 0.40
 # A few words are too little to tell which question they answer ("several", "at the root").
 MIN_WORDS_TO_PLACE = 6
+# A field question whose own words have at least this cosine with the asked question's is on
+# the same topic (a bank's "Explain dropout." beside the shipped dropout question), not another
+# question. Shipped questions on different topics stay under 0.2; neighbours reach 0.58.
+SAME_TOPIC_WORDS = 0.25
 
 
 @lru_cache(maxsize=1)
@@ -71,8 +75,7 @@ def _word_index() -> _WordIndex:
     postings: dict[str, list[tuple[int, float]]] = {}
     items = field_items()
     norms = []
-    for index, item in enumerate(items):
-        weights = topic_weights(item.question, item.rubric)
+    for index, weights in enumerate(_field_topic_weights()):
         norms.append(math.sqrt(sum(w * w for w in weights.values())))
         for stem, weight in weights.items():
             postings.setdefault(stem, []).append((index, weight))
@@ -80,9 +83,22 @@ def _word_index() -> _WordIndex:
                       {stem: tuple(found) for stem, found in postings.items()})
 
 
-def closest_other_by_words(weights: Mapping[str, float], asked_prompt: str) -> tuple[str, float] | None:
-    """The field question, other than the one asked, whose words have the highest cosine with
-    the answer's (`weights`: stem -> rarity weight), and that cosine."""
+def same_topic(asked: Mapping[str, float]) -> frozenset[int]:
+    """The field questions on the topic of the asked one (`asked`: its topic_weights)."""
+    items = field_items()
+    return frozenset(i for i, item in enumerate(items)
+                     if word_cosine(asked, _field_topic_weights()[i]) >= SAME_TOPIC_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _field_topic_weights() -> tuple[dict[str, float], ...]:
+    return tuple(topic_weights(item.question, item.rubric) for item in field_items())
+
+
+def closest_other_by_words(weights: Mapping[str, float], same: frozenset[int]) -> tuple[str, float] | None:
+    """The field question, other than those on the asked question's topic (`same`), whose
+    words have the highest cosine with the answer's (`weights`: stem -> rarity weight), and
+    that cosine."""
     index = _word_index()
     norm = math.sqrt(sum(w * w for w in weights.values()))
     if not index.prompts or norm <= 0:
@@ -92,5 +108,5 @@ def closest_other_by_words(weights: Mapping[str, float], asked_prompt: str) -> t
         for found, theirs in index.postings.get(stem, ()):
             dots[found] += weight * theirs
     fits = [dot / (norm * index.norms[i]) if index.norms[i] else 0.0 for i, dot in enumerate(dots)]
-    best = max((i for i in range(len(fits)) if index.prompts[i] != asked_prompt), key=fits.__getitem__, default=None)
+    best = max((i for i in range(len(fits)) if i not in same), key=fits.__getitem__, default=None)
     return None if best is None else (index.prompts[best], fits[best])

@@ -24,7 +24,7 @@ from interviewer.grading.claims import (
     list_tokens,
     speaks_of_preventing,
 )
-from interviewer.grading.field import topic_weights
+from interviewer.grading.field import same_topic, topic_weights
 from interviewer.grading.text import (
     NEGATION_CUES,
     Token,
@@ -134,8 +134,8 @@ class PreparedRubric:
     # negation denies them as far as it reaches; a derived rubric's bare word runs only by
     # the word a negation governs.
     wide_negation: bool = False
-    question_prompt: str = ""
     topic_weights: dict[str, float] = field(default_factory=dict)  # the question's words, for telling it from others
+    same_topic: frozenset[int] = frozenset()  # the field questions on its topic (interviewer.grading.field)
 
     @property
     def expects_explanation(self) -> float:
@@ -178,6 +178,7 @@ def _phrase_negated_in(tokens: list[Token], negated: Sequence[bool], phrase: Phr
 
 
 def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
+    topic = topic_weights(question, rubric)
     question_stems = frozenset(content_stems(question.prompt))
     reference_tokens = tokenize(question.reference_answer)
     authority = sum(1 for c in rubric.concepts if c.aliases or c.description.strip()) / len(rubric.concepts)
@@ -246,8 +247,8 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         reference_length=len(reference_stems),
         authority=authority,
         wide_negation=wide_negation,
-        question_prompt=question.prompt,
-        topic_weights=topic_weights(question, rubric),
+        topic_weights=topic,
+        same_topic=same_topic(topic),
         facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
         phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
         reference_explained=_explained_share_of(
