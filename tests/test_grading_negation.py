@@ -113,6 +113,21 @@ def test_labels_and_relation_signs_are_not_lists_of_terms(bank):
     assert listed.has_warning(WarningKind.lists_terms) and listed.score < 40
 
 
+def test_terms_wrapped_in_filler_and_joined_by_and_are_still_a_list(bank):
+    """ "It's about X, Y and Z, basically W stuff" names terms and says nothing about them."""
+    for question_id, answer in [
+        ("dl-nlp/q14-dropout", "It's about co-adaptation, random neurons and the keep probability, basically "
+                               "regularization stuff."),
+        ("dl-nlp/q10-lstm", "That's the forget gate, input gate and output gate, plus the cell state."),
+    ]:
+        result = grade(bank, question_id, answer)
+        assert result.has_warning(WarningKind.lists_terms), (question_id, result.warnings)
+        assert result.score < 40, (question_id, result.score)
+    explained = grade(bank, "dl-nlp/q14-dropout", "It randomly zeroes neurons during training, so they cannot "
+                      "co-adapt, and at inference all units are kept and scaled.")
+    assert not explained.has_warning(WarningKind.lists_terms)
+
+
 @pytest.mark.parametrize("question_id", [item.question.id for item in load_default_bank()])
 def test_a_questions_own_reference_answer_contradicts_nothing(bank, question_id):
     """The facts of a question come from its reference answer, so the reference itself, given

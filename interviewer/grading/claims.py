@@ -41,6 +41,7 @@ PREDICATE_WORDS = frozenset(
     makes make made uses use used gets get got lets let allows means mean
     """.split()
 )
+_CONJUNCTIONS = frozenset({"and", "or"})
 _DETERMINERS = frozenset("the a an its their each every all this that these those".split())
 MAX_ITEM_WORDS = 4
 MIN_LIST_RUN = 3
@@ -155,13 +156,23 @@ def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int
              rubric_stems: frozenset[str]) -> bool:
     """A short clause that names terms: no word that could carry a predicate, or nothing
     besides the rubric's own terms ("it's about val_loss")."""
-    if len(clause) > MAX_ITEM_WORDS:
-        return False
     if _opens_with_verb(tokens, stems, clause, rubric_stems):
         return False
     if not any(tokens[i].lower in PREDICATE_WORDS for i in clause):
-        return True
-    return all(tokens[i].stop or stems[i] in rubric_stems for i in clause)
+        # "patience and restore_best_weights": the last items of a list, joined by a conjunction
+        return all(len(part) <= MAX_ITEM_WORDS for part in _conjoined(tokens, clause))
+    return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in rubric_stems for i in clause)
+
+
+def _conjoined(tokens: Sequence[Token], clause: Sequence[int]) -> list[list[int]]:
+    """The clause cut at "and" / "or"."""
+    parts: list[list[int]] = [[]]
+    for i in clause:
+        if tokens[i].lower in _CONJUNCTIONS:
+            parts.append([])
+        else:
+            parts[-1].append(i)
+    return [part for part in parts if part]
 
 
 def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
@@ -171,7 +182,8 @@ def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequ
     if len(clause) < 2:
         return False
     first = tokens[clause[0]].lower
-    inflected = (first.endswith("s") and not first.endswith(("ss", "us", "is"))) or first.endswith("ed")
+    # ("it's", "that's": the s is "is", not an inflection)
+    inflected = (first.endswith("s") and not first.endswith(("ss", "us", "is", "'s", "’s"))) or first.endswith("ed")
     # "restoring the best weights": a participle taking an object
     participle = first.endswith("ing") and tokens[clause[1]].lower in _DETERMINERS
     return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in rubric_stems
