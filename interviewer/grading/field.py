@@ -3,9 +3,10 @@
 An answer that fits another question of the field far better than the one asked is an
 answer to that other question, however much vocabulary it shares with this one ("dense",
 "weights", "training"). Both graders measure the fit the same way for every question (by
-words offline, by meaning with the embedding model) and keep less of the score the further
-the asked question falls behind the best other one. Only the shipped banks count, so a grade
-never depends on which other banks are loaded.
+rarity-weighted words offline, by meaning with the embedding model) and keep less of the
+score the further the asked question falls behind the best other one. Questions on the asked
+one's topic do not count as others. Only the shipped banks count, so a grade never depends on
+which other banks are loaded.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ WORDS_BEHIND_TO = 0.40
 MIN_WORDS_TO_PLACE = 6
 # A field question whose own words have at least this cosine with the asked question's is on
 # the same topic (a bank's "Explain dropout." beside the shipped dropout question), not another
-# question. Shipped questions on different topics stay under 0.2; neighbours reach 0.58.
+# question. 25 of the 595 pairs of shipped questions reach it, all neighbouring topics (class
+# imbalance and weighted loss: 0.58, autoencoders and their latent space: 0.30).
 SAME_TOPIC_WORDS = 0.25
 
 
@@ -85,9 +87,8 @@ def _word_index() -> _WordIndex:
 
 def same_topic(asked: Mapping[str, float]) -> frozenset[int]:
     """The field questions on the topic of the asked one (`asked`: its topic_weights)."""
-    items = field_items()
-    return frozenset(i for i, item in enumerate(items)
-                     if word_cosine(asked, _field_topic_weights()[i]) >= SAME_TOPIC_WORDS)
+    return frozenset(i for i, theirs in enumerate(_field_topic_weights())
+                     if word_cosine(asked, theirs) >= SAME_TOPIC_WORDS)
 
 
 @lru_cache(maxsize=1)
