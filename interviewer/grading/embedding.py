@@ -390,7 +390,7 @@ class EmbeddingGrader:
         total = sum(f.weight for f in findings) or 1.0
         coverage = sum(f.weight * f.strength for f in findings) / total
         lexical_recall = evidence.overlap.recall
-        signals = lexical_signals(evidence, coverage)
+        signals = lexical_signals(evidence, coverage, place_by_words=False)
         # By meaning: an answer that carries a fair part of the reference repeats more than
         # the question; one unrelated to both question and reference is off topic.
         signals.parrots_question = signals.parrots_question and soft_recall < PARROT_SOFT_RECALL

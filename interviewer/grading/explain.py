@@ -118,7 +118,9 @@ class Signals:
     answers_instead: str | None = None
 
 
-def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
+def lexical_signals(evidence: LexicalEvidence, coverage: float, *, place_by_words: bool = True) -> Signals:
+    """PLACE_BY_WORDS: tell by its words whether the answer fits another question better (the
+    embedding grader decides that by meaning instead)."""
     lap = evidence.overlap
     words = lap.content_words
     reference_words = evidence.prepared.reference_length
@@ -130,8 +132,10 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float) -> Signals:
     # or rubric (the embedding grader decides by meaning instead).
     off_topic = words >= 6 and lap.related_share == 0.0 and coverage < 0.1
     signals = Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
+    if not place_by_words or words < MIN_WORDS_TO_PLACE:
+        return signals
     weights = answer_word_weights(evidence)
-    other = closest_other_by_words(weights, evidence.prepared.same_topic) if words >= MIN_WORDS_TO_PLACE else None
+    other = closest_other_by_words(weights, evidence.prepared.same_topic)
     if other is not None:
         own = word_cosine(weights, evidence.prepared.topic_weights)
         signals.topic_factor = share_kept(other[1] - own, WORDS_BEHIND_FROM, WORDS_BEHIND_TO)
