@@ -56,6 +56,7 @@ _RELATION_SIGNS = (" = ", " -> ", " → ", " ⇒ ")
 SPOKEN_RELATION_WORDS = frozenset({"equals"})
 
 _CONTRAST_CUES = frozenset({"instead", "than"})
+_CONDITIONS = frozenset({"if", "unless"})
 # Verbs that deny what follows them, for claims: "it ignores the validation set".
 DENIAL_WORDS = frozenset("ignore ignores ignored ignoring lacks lacking skips omits".split())
 # Direction words: a statement "more" / "less" of something. Their stems are compared.
@@ -153,14 +154,17 @@ def _clauses(tokens: Sequence[Token]) -> list[list[int]]:
 
 
 def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-             rubric_stems: frozenset[str]) -> bool:
+             rubric_stems: frozenset[str], term_heads: frozenset[str]) -> bool:
     """A short clause that names terms: no word that could carry a predicate, or nothing
     besides the rubric's own terms ("it's about val_loss")."""
-    if _opens_with_verb(tokens, stems, clause, rubric_stems):
+    if _opens_with_verb(tokens, stems, clause, term_heads):
         return False
     if not any(tokens[i].lower in PREDICATE_WORDS for i in clause):
         # "patience and restore_best_weights": the last items of a list, joined by a conjunction
-        return all(len(part) <= MAX_ITEM_WORDS for part in _conjoined(tokens, clause))
+        # (one that opens the clause joins it to the clause before: "..., and optimize training")
+        parts = _conjoined(tokens, clause)
+        return len(clause) <= MAX_ITEM_WORDS or (
+            len(parts) > 1 and all(len(part) <= MAX_ITEM_WORDS for part in parts))
     return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in rubric_stems for i in clause)
 
 
@@ -176,9 +180,10 @@ def _conjoined(tokens: Sequence[Token], clause: Sequence[int]) -> list[list[int]
 
 
 def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-                     rubric_stems: frozenset[str]) -> bool:
+                     term_heads: frozenset[str]) -> bool:
     """Terse notes start with a verb ("Allows higher learning rates", "Reduced covariate
-    shift"): an inflected first word that is not one of the rubric's terms, with more after it."""
+    shift"): an inflected first word that is not a term the rubric ends a phrase with (a head
+    noun: "exploding gradients"), with more after it."""
     if len(clause) < 2:
         return False
     first = tokens[clause[0]].lower
@@ -186,7 +191,7 @@ def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequ
     inflected = (first.endswith("s") and not first.endswith(("ss", "us", "is", "'s", "’s"))) or first.endswith("ed")
     # "restoring the best weights": a participle taking an object
     participle = first.endswith("ing") and tokens[clause[1]].lower in _DETERMINERS
-    return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in rubric_stems
+    return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in term_heads
 
 
 def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
@@ -195,13 +200,13 @@ def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
 
 
 def _states(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-            rubric_stems: frozenset[str]) -> bool:
+            rubric_stems: frozenset[str], term_heads: frozenset[str]) -> bool:
     """A clause that says something: no list item, and a word that carries a predicate or a
     verb opening it ("decides what to discard", "adds zeros"), not a longer name ("NaN
     detection for training stability")."""
-    return not _is_item(tokens, stems, clause, rubric_stems) and (
+    return not _is_item(tokens, stems, clause, rubric_stems, term_heads) and (
         any(tokens[i].lower in PREDICATE_WORDS for i in clause)
-        or _opens_with_verb(tokens, stems, clause, rubric_stems))
+        or _opens_with_verb(tokens, stems, clause, term_heads))
 
 
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.DOTALL)
@@ -217,10 +222,11 @@ def code_tokens(text: str, tokens: Sequence[Token]) -> frozenset[int]:
 
 def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
                 rubric_stems: frozenset[str] = frozenset(), text: str | None = None,
-                spoken: bool = False) -> frozenset[int]:
+                spoken: bool = False, term_heads: frozenset[str] | None = None) -> frozenset[int]:
     """Indices of the tokens that belong to a list of terms rather than to a statement.
     SPOKEN: the text is a transcript, its punctuation the recogniser's (see the module's notes)."""
     stems = stems if stems is not None else [t.stem for t in tokens]
+    term_heads = rubric_stems if term_heads is None else term_heads
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = _clauses(tokens)
     operators = formula_operators(text) if text is not None else set()
@@ -228,7 +234,8 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     run: list[list[int]] = []
 
     def close() -> None:
-        if len(run) >= MIN_LIST_RUN:
+        # "dashboard and loss curves and histograms": one clause joining a list's worth of items
+        if len(run) >= MIN_LIST_RUN or any(len(_conjoined(tokens, clause)) >= MIN_LIST_RUN for clause in run):
             for clause in run:
                 listed.update(clause)
         run.clear()
@@ -246,7 +253,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
                 continue
             if (len(clause) <= MAX_LABEL_WORDS and following is not None
                     and tokens[following[0]].sentence == last.sentence
-                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, rubric_stems)))):
+                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, rubric_stems, term_heads)))):
                 continue  # a label introducing what follows ("Solutions: ..."), not an item
             if not any(tokens[i].text[:1].isalpha() for i in clause):
                 continue  # numbers only ("(1.0-1.5)"): no term
@@ -255,7 +262,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
         elif _is_bare_run(tokens, clause):
             listed.update(clause)
             close()
-        elif _is_item(tokens, stems, clause, rubric_stems):
+        elif _is_item(tokens, stems, clause, rubric_stems, term_heads):
             run.append(clause)
         else:
             close()
@@ -277,6 +284,8 @@ class Statement:
     # stems denied by a plain negation ("cannot capture"), not set against an alternative
     # ("instead of just predicting the majority")
     plainly_negated: frozenset[str] = frozenset()
+    # put under a condition ("if the corpus is small, use ..."): it speaks of that case only
+    conditional: bool = False
 
 
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -361,7 +370,8 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     # Words pointing both ways speak of different things ("too large; reducing it forces a
     # compressed code"): such a statement states no one direction.
     return Statement(weights, frozenset(negated_stems), _sign(direction) if len(pointed) == 1 else 0, _sign(quality),
-                     {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain))
+                     {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain),
+                     any(tokens[i].lower in _CONDITIONS for i in indices))
 
 
 def is_lowering(stem_text: str) -> bool:
@@ -431,15 +441,18 @@ def _aligns(claim: Statement, fact: Statement) -> bool:
 def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
     """The ways the claim contradicts a fact it aligns with: (kind, what is contested)."""
     found: list[tuple[str, object]] = []
-    if claim.direction and fact.direction and claim.direction != fact.direction:
+    # A statement under a condition and a plain one speak of different cases: "if the corpus
+    # is small, use pretrained embeddings" does not say the corpus should be small.
+    comparable = claim.conditional == fact.conditional
+    if comparable and claim.direction and fact.direction and claim.direction != fact.direction:
         found.append(("direction", claim.direction))
-    if claim.quality and fact.quality and claim.quality != fact.quality:
+    if comparable and claim.quality and fact.quality and claim.quality != fact.quality:
         found.append(("quality", claim.quality))
     for group, named in claim.exclusive.items():
         theirs = fact.exclusive.get(group)
         if theirs and not (named & theirs):
             found.append(("term", (group, named)))
-        elif named & fact.negated:  # naming as true what the fact denies
+        elif theirs and named & fact.negated:  # naming as true what the fact denies for another member
             found.append(("term", (group, named)))
     # Denying an exclusive term a plain affirmation names ("does not use the validation set");
     # against a fact that speaks of preventing or improving, a negation may restate it

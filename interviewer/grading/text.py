@@ -286,7 +286,7 @@ PREVENTION_WORDS = frozenset(
 )
 EVALUATION_WORDS = frozenset(
     "matter matters affect affects affected important relevant help helps fix fixes solve solves "
-    "useful work works good fit suitable".split()
+    "useful work works good fit suitable worth cause causes needed necessary essential".split()
 )
 # "not only X": no denial. "don't have to write it": a need is denied, not the content.
 _NOT_A_DENIAL = frozenset("only just merely".split())
