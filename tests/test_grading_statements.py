@@ -75,3 +75,15 @@ def test_dismissing_a_point_as_not_worth_it_denies_it():
     assert _status(denied, "Training Data") is ConceptStatus.missing
     assert denied.has_warning(WarningKind.negated_concept), denied.warnings
     assert denied.score < stated.score - 20
+
+
+def test_a_statement_relating_two_quantities_is_checked_by_the_way_it_relates_them():
+    # The reference: a higher temperature gives more diversity. "Lower ... less" says the same.
+    right = ("The model keeps picking the likeliest token. Sampling helps: a lower temperature gives the "
+             "sampler less diversity, so for varied text you sample with top-k or nucleus sampling.")
+    wrong = ("The model keeps picking the likeliest token. Sampling helps: a lower temperature gives the "
+             "sampler more diversity, so for varied text you sample with top-k or nucleus sampling.")
+    assert not _grade("dl-nlp/q18-repetitive-generation", right).has_warning(WarningKind.contradiction)
+    caught = _grade("dl-nlp/q18-repetitive-generation", wrong)
+    assert caught.has_warning(WarningKind.contradiction), caught.warnings
+    assert any(c.error and "more diversity" in c.error for c in caught.concepts), caught.concepts

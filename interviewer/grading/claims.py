@@ -286,6 +286,8 @@ class Statement:
     plainly_negated: frozenset[str] = frozenset()
     # put under a condition ("if the corpus is small, use ..."): it speaks of that case only
     conditional: bool = False
+    # how it relates two quantities it gives a direction each: 1 the same way, -1 opposite ways
+    relation: int = 0
 
 
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -296,6 +298,10 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     negated_stems: set[str] = set()
     direction = quality = 0
     pointed: set[int] = set()  # the ways its direction words point
+    # the signs of its direction words, one per quantity (words with content between them,
+    # not joined by a conjunction)
+    quantities: list[int] = []
+    content_since = joined_since = False
     exclusive: dict[int, set[str]] = {}
     denied = False  # a denial verb ("ignores") negates the next content word
     scope, cue_at = -1, 0  # a negation cue reaches to the end of its clause ("rather than by repeated multiplication")
@@ -325,7 +331,14 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         if value in direction_words:
             direction += sign * direction_words[value]
             pointed.add(sign * direction_words[value])
+            if not quantities or (content_since and not joined_since):
+                quantities.append(sign * direction_words[value])
+            content_since = joined_since = False
             continue
+        if token.lower in _CONJUNCTIONS:
+            joined_since = True  # "less intuitive and less flexible": two points, no relation
+        elif not token.stop:
+            content_since = True
         if value in quality_words:
             quality += sign * quality_words[value]
             continue
@@ -369,9 +382,17 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                 plain.add(named)
     # Words pointing both ways speak of different things ("too large; reducing it forces a
     # compressed code"): such a statement states no one direction.
-    return Statement(weights, frozenset(negated_stems), _sign(direction) if len(pointed) == 1 else 0, _sign(quality),
+    # Two quantities with a direction each relate them ("a lower temperature gives less
+    # diversity" is "a higher one gives more"): the statement states that relation, no direction.
+    relation = 0
+    if len(quantities) >= 2:
+        relation = 1
+        for value in quantities:
+            relation *= value
+    single = _sign(direction) if len(pointed) == 1 and not relation else 0
+    return Statement(weights, frozenset(negated_stems), single, _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain),
-                     any(tokens[i].lower in _CONDITIONS for i in indices))
+                     any(tokens[i].lower in _CONDITIONS for i in indices), relation)
 
 
 def is_lowering(stem_text: str) -> bool:
@@ -448,6 +469,8 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
         found.append(("direction", claim.direction))
     if comparable and claim.quality and fact.quality and claim.quality != fact.quality:
         found.append(("quality", claim.quality))
+    if comparable and claim.relation and fact.relation and claim.relation != fact.relation:
+        found.append(("relation", claim.relation))
     for group, named in claim.exclusive.items():
         theirs = fact.exclusive.get(group)
         if theirs and not (named & theirs):
@@ -486,6 +509,8 @@ def supports(fact: Statement, kind: str, contested: object) -> bool:
         return fact.direction == contested
     if kind == "quality":
         return fact.quality == contested
+    if kind == "relation":
+        return fact.relation == contested
     if kind == "term":
         group, named = contested  # type: ignore[misc]
         return bool(fact.exclusive.get(group, frozenset()) & named)
