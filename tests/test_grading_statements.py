@@ -88,3 +88,14 @@ def test_a_statement_relating_two_quantities_is_checked_by_the_way_it_relates_th
     caught = _grade("dl-nlp/q18-repetitive-generation", wrong)
     assert caught.has_warning(WarningKind.contradiction), caught.warnings
     assert any(c.error and "more diversity" in c.error for c in caught.concepts), caught.concepts
+
+
+def test_steps_given_as_commands_are_statements_not_a_list_of_terms():
+    # "check", "normalize", "try", "tune": verbs the question's own texts use as verbs.
+    steps = "Check the learning rate first. Normalize the inputs. Switch the optimizer. Tune the batch size."
+    terms = "Learning rate, input normalization, Adam optimizer, batch size."
+    commanded = _grade("tf/q8-poor-convergence", steps)
+    listed = _grade("tf/q8-poor-convergence", terms)
+    assert not commanded.has_warning(WarningKind.lists_terms), commanded.warnings
+    assert listed.has_warning(WarningKind.lists_terms), listed.warnings
+    assert commanded.score > listed.score + 20

@@ -143,6 +143,51 @@ def _exclusive_index() -> dict[str, tuple[tuple[int, str], ...]]:
 
 # --- term lists --------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class RubricWords:
+    """What a question's own texts tell about words an answer's notes may open with."""
+
+    stems: frozenset[str] = frozenset()  # the stems of the concepts' labels and aliases
+    term_heads: frozenset[str] = frozenset()  # the stems the labels and aliases name terms with
+    verbs: frozenset[str] = frozenset()  # words its texts use as verbs (lowercase)
+
+
+# Words after which the next word is a verb ("you can compare"); and an object opening with a
+# determiner after a word that opens a clause or follows a function word ("track the loss").
+_VERB_AFTER = frozenset("can could will would should must may might you we they i".split())
+_OBJECT_START = frozenset("the a an its their each every your".split())
+
+
+def rubric_words(phrases: Iterable[str], texts: Iterable[str]) -> RubricWords:
+    """PHRASES: the concepts' labels and aliases; TEXTS: the reference answer, descriptions
+    and aliases, read for the words they use as verbs."""
+    stems: set[str] = set()
+    nouns: set[str] = set()
+    heads: set[str] = set()
+    for phrase in phrases:
+        tokens = tokenize(phrase)
+        stems.update(t.stem for t in tokens if not t.stop)
+        # the word ending a phrase names its term ("exploding gradients"), as does one opening
+        # it as a modifier ("weighted loss"); modifiers are not plural, so an -s word opening a
+        # phrase is its verb ("combines momentum"), as is a word inside one ("Adam combines both")
+        if tokens and not tokens[-1].stop:
+            nouns.add(tokens[-1].stem)
+        if len(tokens) > 1 and not tokens[0].stop and not tokens[1].stop and not tokens[0].lower.endswith("s"):
+            heads.add(tokens[0].stem)
+    verbs: set[str] = set()
+    for text in texts:
+        tokens = tokenize(text)
+        for before, word, after in zip([None, *tokens], tokens, [*tokens[1:], None]):
+            if (word.stop or not word.lower.isalpha() or word.lower.endswith(("s", "ed", "ing", "ly"))
+                    or word.stem in nouns):
+                continue  # base forms only (the inflected ones are told by their ending), no term
+            opens = before is None or before.clause != word.clause or before.stop
+            if ((before is not None and before.clause == word.clause and before.lower in _VERB_AFTER)
+                    or (opens and after is not None and after.clause == word.clause and after.lower in _OBJECT_START)):
+                verbs.add(word.lower)
+    return RubricWords(frozenset(stems), frozenset(heads | nouns), frozenset(verbs))
+
+
 def _clauses(tokens: Sequence[Token]) -> list[list[int]]:
     groups: list[list[int]] = []
     for index, token in enumerate(tokens):
@@ -153,11 +198,10 @@ def _clauses(tokens: Sequence[Token]) -> list[list[int]]:
     return groups
 
 
-def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-             rubric_stems: frozenset[str], term_heads: frozenset[str]) -> bool:
+def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int], words: RubricWords) -> bool:
     """A short clause that names terms: no word that could carry a predicate, or nothing
     besides the rubric's own terms ("it's about val_loss")."""
-    if _opens_with_verb(tokens, stems, clause, term_heads):
+    if _opens_with_verb(tokens, stems, clause, words):
         return False
     if not any(tokens[i].lower in PREDICATE_WORDS for i in clause):
         # "patience and restore_best_weights": the last items of a list, joined by a conjunction
@@ -165,7 +209,7 @@ def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int
         parts = _conjoined(tokens, clause)
         return len(clause) <= MAX_ITEM_WORDS or (len(parts) > 1 and all(
             sum(tokens[i].lower not in _DETERMINERS for i in part) <= MAX_ITEM_WORDS for part in parts))
-    return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in rubric_stems for i in clause)
+    return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in words.stems for i in clause)
 
 
 def _conjoined(tokens: Sequence[Token], clause: Sequence[int]) -> list[list[int]]:
@@ -180,18 +224,21 @@ def _conjoined(tokens: Sequence[Token], clause: Sequence[int]) -> list[list[int]
 
 
 def _opens_with_verb(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-                     term_heads: frozenset[str]) -> bool:
+                     words: RubricWords) -> bool:
     """Terse notes start with a verb ("Allows higher learning rates", "Reduced covariate
-    shift"): an inflected first word that is not a term the rubric ends a phrase with (a head
-    noun: "exploding gradients"), with more after it."""
+    shift", "Track the loss"): an inflected first word that is not a term the rubric ends a
+    phrase with (a head noun: "exploding gradients"), with more after it, or a word the
+    question's own texts use as a verb, before a determiner."""
     if len(clause) < 2:
         return False
     first = tokens[clause[0]].lower
+    if first in words.verbs and tokens[clause[1]].lower in _OBJECT_START:
+        return True  # a command with its object ("check the learning rate"), not a term ("restore best weights")
     # ("it's", "that's": the s is "is", not an inflection)
     inflected = (first.endswith("s") and not first.endswith(("ss", "us", "is", "'s", "’s"))) or first.endswith("ed")
     # "restoring the best weights": a participle taking an object
     participle = first.endswith("ing") and tokens[clause[1]].lower in _DETERMINERS
-    return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in term_heads
+    return (inflected or participle) and len(first) >= 4 and stems[clause[0]] not in words.term_heads
 
 
 def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
@@ -199,14 +246,13 @@ def _is_bare_run(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
     return len(clause) >= MIN_BARE_RUN_WORDS and not any(tokens[i].stop for i in clause)
 
 
-def _states(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int],
-            rubric_stems: frozenset[str], term_heads: frozenset[str]) -> bool:
+def _states(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int], words: RubricWords) -> bool:
     """A clause that says something: no list item, and a word that carries a predicate or a
     verb opening it ("decides what to discard", "adds zeros"), not a longer name ("NaN
     detection for training stability")."""
-    return not _is_item(tokens, stems, clause, rubric_stems, term_heads) and (
+    return not _is_item(tokens, stems, clause, words) and (
         any(tokens[i].lower in PREDICATE_WORDS for i in clause)
-        or _opens_with_verb(tokens, stems, clause, term_heads))
+        or _opens_with_verb(tokens, stems, clause, words))
 
 
 _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.DOTALL)
@@ -221,12 +267,11 @@ def code_tokens(text: str, tokens: Sequence[Token]) -> frozenset[int]:
 
 
 def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
-                rubric_stems: frozenset[str] = frozenset(), text: str | None = None,
-                spoken: bool = False, term_heads: frozenset[str] | None = None) -> frozenset[int]:
+                words: RubricWords = RubricWords(), text: str | None = None,
+                spoken: bool = False) -> frozenset[int]:
     """Indices of the tokens that belong to a list of terms rather than to a statement.
     SPOKEN: the text is a transcript, its punctuation the recogniser's (see the module's notes)."""
     stems = stems if stems is not None else [t.stem for t in tokens]
-    term_heads = rubric_stems if term_heads is None else term_heads
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = _clauses(tokens)
     operators = formula_operators(text) if text is not None else set()
@@ -253,7 +298,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
                 continue
             if (len(clause) <= MAX_LABEL_WORDS and following is not None
                     and tokens[following[0]].sentence == last.sentence
-                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, rubric_stems, term_heads)))):
+                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, words)))):
                 continue  # a label introducing what follows ("Solutions: ..."), not an item
             if not any(tokens[i].text[:1].isalpha() for i in clause):
                 continue  # numbers only ("(1.0-1.5)"): no term
@@ -262,7 +307,7 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
         elif _is_bare_run(tokens, clause):
             listed.update(clause)
             close()
-        elif _is_item(tokens, stems, clause, rubric_stems, term_heads):
+        elif _is_item(tokens, stems, clause, words):
             run.append(clause)
         else:
             close()

@@ -10,18 +10,20 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 
 from interviewer.bank.models import Concept, Misconception, Question, Rubric
 from interviewer.grading.claims import (
     Contradiction,
     Fact,
+    RubricWords,
     check_claims,
     supported_share,
     facts_of,
     is_lowering,
     list_tokens,
+    rubric_words,
     speaks_of_preventing,
 )
 from interviewer.grading.field import same_topic, topic_weights
@@ -128,8 +130,7 @@ class PreparedRubric:
     reference_length: int
     authority: float  # share of concepts written with aliases or a description
     facts: tuple[Fact, ...] = ()  # reference sentences and concept descriptions, for claim checks
-    phrase_stems: frozenset[str] = frozenset()  # the stems of the concepts' labels and aliases
-    term_heads: frozenset[str] = frozenset()  # the stems the labels and aliases name terms with
+    words: RubricWords = RubricWords()  # what its texts tell about words notes may open with
     reference_explained: float = 1.0  # how much of the reference answer is statements, not lists
     # Concepts written as statements (aliases, descriptions) say what they assert, so a
     # negation denies them as far as it reaches; a derived rubric's bare word runs only by
@@ -176,23 +177,6 @@ def _phrase_negated_in(tokens: list[Token], negated: Sequence[bool], phrase: Phr
     then saying it negatively is no contradiction."""
     wanted = set(phrase.stems)
     return any(flag for token, flag in zip(tokens, negated) if token.stem in wanted)
-
-
-def _term_heads(phrases: Iterable[str]) -> frozenset[str]:
-    """The stems of the words the rubric's phrases name their terms with: the word ending a
-    phrase (the noun: "exploding gradients"), and one opening it as a modifier of the next
-    content word ("weighted loss", "imbalanced dataset"). Modifiers are not plural, so an -s
-    word opening a phrase is its verb ("combines momentum and adaptive"), as is a word
-    inside one ("Adam combines both")."""
-    heads = set()
-    for text in phrases:
-        tokens = tokenize(text)
-        if tokens and not tokens[-1].stop:
-            heads.add(tokens[-1].stem)
-        if (len(tokens) > 1 and not tokens[0].stop and not tokens[1].stop
-                and not tokens[0].lower.endswith("s")):
-            heads.add(tokens[0].stem)
-    return frozenset(heads)
 
 
 def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
@@ -268,8 +252,9 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         topic_weights=topic,
         same_topic=same_topic(topic),
         facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
-        phrase_stems=frozenset(s for c in concepts for p in c.phrases for s in p.stems),
-        term_heads=_term_heads(text for c in rubric.concepts for text in c.phrases),
+        words=rubric_words([text for c in rubric.concepts for text in c.phrases],
+                           [question.reference_answer, *(c.description for c in rubric.concepts),
+                            *(text for c in rubric.concepts for text in c.phrases)]),
         reference_explained=_explained_share_of(
             reference_tokens, [t.stem for t in reference_tokens],
             list_tokens(reference_tokens, text=question.reference_answer)),
@@ -689,8 +674,7 @@ def _contradicted_concept(prepared: PreparedRubric, found: Contradiction,
 def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: bool = False) -> LexicalEvidence:
     prepared = prepared_cache.get(question, rubric)
     answer = read_answer(answer_text, prepared)
-    listed = list_tokens(answer.tokens, answer.stems, prepared.phrase_stems, answer_text, spoken=spoken,
-                         term_heads=prepared.term_heads)
+    listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken)
     contradictions = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
                                   prepared.question_stems, skip=listed)
     wrong = frozenset(i for c in contradictions for i in c.token_indices)
