@@ -207,8 +207,8 @@ def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int
         # "patience and restore_best_weights": the last items of a list, joined by a conjunction
         # (one that opens the clause joins it to the clause before: "..., and optimize training")
         parts = _conjoined(tokens, clause)
-        return len(clause) <= MAX_ITEM_WORDS or (len(parts) > 1 and all(
-            sum(tokens[i].lower not in _DETERMINERS for i in part) <= MAX_ITEM_WORDS for part in parts))
+        return len(clause) <= MAX_ITEM_WORDS or (
+            len(parts) > 1 and all(len(part) <= MAX_ITEM_WORDS for part in parts))
     return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in words.stems for i in clause)
 
 
