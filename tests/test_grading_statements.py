@@ -98,3 +98,18 @@ def test_steps_given_as_commands_are_statements_not_a_list_of_terms():
     assert not commanded.has_warning(WarningKind.lists_terms), commanded.warnings
     assert listed.has_warning(WarningKind.lists_terms), listed.warnings
     assert commanded.score > listed.score + 20
+
+
+def test_a_pronoun_speaks_of_the_subject_before_it_so_swapped_roles_are_caught():
+    # The reference sets the formats against each other under their own headings
+    # ("SavedModel (directory): ... TF Serving compatible").
+    swapped = ("The .h5 format is what you deploy to production: it's exported as a protobuf graph that TF "
+               "Serving loads directly. SavedModel is the small one, it holds only the weights in one file, "
+               "so you use it for transfer learning.")
+    right = ("The .h5 format is a single Keras file that is handy during development. SavedModel is a "
+             "directory with the full graph and signatures: it's what TF Serving loads in production.")
+    caught = _grade("dl-nlp/q25-model-saving-formats", swapped)
+    fine = _grade("dl-nlp/q25-model-saving-formats", right)
+    assert caught.has_warning(WarningKind.contradiction), caught.warnings
+    assert not fine.has_warning(WarningKind.contradiction), fine.warnings
+    assert caught.score < 30 <= fine.score

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from interviewer.grading.stemmer import stem
@@ -94,6 +94,7 @@ EXCLUSIVE_TERMS: tuple[tuple[str, ...], ...] = (
     ("parallel/simultaneously/concurrently", "sequential/sequentially/serially"),
     ("forward/forwards", "backward/backwards"),
     ("rnn/rnns/recurrent", "cnn/cnns/convolutional", "feedforward"),
+    ("h5/hdf5", "savedmodel"),
 )
 
 # A clause aligns with a fact when they share this much rarity weight (question words a tenth)
@@ -467,6 +468,42 @@ class Fact:
     parts: tuple[Statement, ...] = ()
 
 
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s")
+MAX_HEADING_WORDS = 6
+
+
+def _headings(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading) for the stretches of a Markdown answer that stand under a short
+    heading line ending in a colon ("**SavedModel (directory):**"), up to the next blank line
+    or heading."""
+    spans: list[tuple[int, int, str]] = []
+    heading, start, offset = None, 0, 0
+    for line in text.splitlines(keepends=True):
+        bare = line.strip().strip("*_#").strip()
+        if not bare:
+            if heading is not None:
+                spans.append((start, offset, heading))
+            heading = None
+        elif (not _BULLET.match(line) and bare.rstrip("*_").endswith(":")
+              and len(bare.split()) <= MAX_HEADING_WORDS):
+            if heading is not None:
+                spans.append((start, offset, heading))
+            heading, start = bare, offset + len(line)
+        offset += len(line)
+    if heading is not None:
+        spans.append((start, offset, heading))
+    return spans
+
+
+def _heading_members(heading: str) -> dict[int, frozenset[str]]:
+    """The members of exclusive sets a heading names: what the notes under it speak of."""
+    named: dict[int, set[str]] = {}
+    for token in tokenize(heading):
+        for k, alternative in _exclusive_index().get(token.stem, ()):
+            named.setdefault(k, set()).add(alternative)
+    return {k: frozenset(v) for k, v in named.items()}
+
+
 def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozenset[str]) -> tuple[Fact, ...]:
     facts: list[Fact] = []
     tokens = tokenize(reference)
@@ -475,8 +512,17 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
     sentences: dict[int, list[int]] = {}
     for index, token in enumerate(tokens):
         sentences.setdefault(token.sentence, []).append(index)
+    headings = [(a, b, _heading_members(h)) for a, b, h in _headings(reference)]
     for indices in sentences.values():
         statement = statement_of(tokens, stems, flags, indices, question_stems)
+        # A note under a heading naming a member of an exclusive set ("SavedModel:") speaks of
+        # that member when it names none of its set itself ("- Pros: TF Serving compatible").
+        at = tokens[indices[0]].start
+        for first, last, members in headings:
+            if first <= at < last:
+                extra = {k: v for k, v in members.items() if k not in statement.exclusive}
+                if extra:
+                    statement = replace(statement, exclusive={**statement.exclusive, **extra})
         if statement.weights:
             text = reference[tokens[indices[0]].start : tokens[indices[-1]].end]
             clauses = _clauses([tokens[i] for i in indices])
@@ -487,10 +533,14 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
         if not description.strip():
             continue
         tokens = tokenize(description)
-        statement = statement_of(tokens, [t.stem for t in tokens], negated_tokens(tokens), range(len(tokens)),
-                                 question_stems)
+        stems = [t.stem for t in tokens]
+        flags = negated_tokens(tokens)
+        statement = statement_of(tokens, stems, flags, range(len(tokens)), question_stems)
         if statement.weights:
-            facts.append(Fact(description, statement, index))
+            clauses = _clauses(tokens)
+            parts = tuple(statement_of(tokens, stems, flags, clause, question_stems)
+                          for clause in clauses) if len(clauses) > 1 else ()
+            facts.append(Fact(description, statement, index, parts))
     return tuple(facts)
 
 
@@ -594,6 +644,7 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         claim = statement_of(tokens, stems, negated, clause, question_stems)
         if not claim.weights:
             continue
+        claim = _with_antecedent(claim, tokens, stems, negated, clause, sentences)
         # A clause leans on its sentence for what it is about ("..., which increases
         # overfitting"): the sentence's words align it, the clause's own words must touch the fact.
         sentence = tokens[clause[0]].sentence
@@ -617,13 +668,46 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         for weight, fact in aligned:
             contested = [
                 (kind, what) for kind, what in conflicts(claim, fact.statement)
-                if not any(supports(other.statement, kind, what) for _, other in aligned)
+                if not any(supports(_backing(claim, other, kind, what), kind, what) for _, other in aligned)
                 and not any(supports(part, kind, what) for part in parts)
             ]
             if contested:
                 found.append(Contradiction(tuple(clause), fact, contested[0][0]))
                 break
     return found
+
+
+def _backing(claim: Statement, fact: Fact, kind: str, contested: object) -> Statement:
+    """What of the fact can back the claim's contested part: the whole fact, or, when it sets
+    members of the contested set against each other clause by clause ("SavedModel is
+    language-agnostic ..., while H5 is Keras-only"), only the clause the claim is closest to."""
+    if kind != "term" or not fact.parts:
+        return fact.statement
+    group, _ = contested  # type: ignore[misc]
+    if len(fact.statement.exclusive.get(group, frozenset())) < 2:
+        return fact.statement
+    return max(fact.parts, key=lambda part: _shared(claim, part)[0])
+
+
+_PRONOUNS = frozenset("it it's its they this".split())
+
+
+def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+                     clause: Sequence[int], sentences: dict[int, list[int]]) -> Statement:
+    """A clause speaking through a pronoun ("..., it's compiled to a graph TF Serving loads")
+    speaks of the member of an exclusive set the clause before it opens with, its subject
+    ("The .h5 format is the production one"; not "it normalizes the activations")."""
+    if not any(tokens[i].lower in _PRONOUNS for i in clause):
+        return claim
+    before = [i for i in sentences[tokens[clause[0]].sentence] if i < clause[0]]
+    # the clause just before it, opening with the member it is about (its subject)
+    subject = next((i for i in before if tokens[i].clause == tokens[before[-1]].clause and not tokens[i].stop),
+                   None) if before else None
+    if subject is None or negated[subject]:
+        return claim
+    extra = {k: frozenset({alternative}) for k, alternative in _exclusive_index().get(stems[subject], ())
+             if k not in claim.exclusive}
+    return replace(claim, exclusive={**claim.exclusive, **extra}) if extra else claim
 
 
 def supported_share(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
