@@ -24,7 +24,6 @@ from interviewer.grading.models import (
     WarningKind,
     verdict_for,
 )
-from interviewer.grading.text import stem_weight
 
 MIN_CONTENT_WORDS = 3
 # Scores are capped when the answer only repeats the question or talks about something else.
@@ -134,7 +133,7 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float, *, place_by_word
     signals = Signals(too_short=too_short, parrots_question=parrots, off_topic=off_topic and not parrots)
     if not place_by_words or words < MIN_WORDS_TO_PLACE:
         return signals
-    weights = answer_word_weights(evidence)
+    weights = lap.word_weights
     other = closest_other_by_words(weights, evidence.prepared.same_topic)
     if other is not None:
         own = word_cosine(weights, evidence.prepared.topic_weights)
@@ -142,15 +141,6 @@ def lexical_signals(evidence: LexicalEvidence, coverage: float, *, place_by_word
         if signals.topic_factor < 1.0:
             signals.answers_instead = other[0]
     return signals
-
-
-def answer_word_weights(evidence: LexicalEvidence) -> dict[str, float]:
-    """The rarity weight of each distinct content stem of the answer."""
-    weights: dict[str, float] = {}
-    for token, stem_text in zip(evidence.answer.tokens, evidence.answer.stems):
-        if not token.stop and stem_text not in weights:
-            weights[stem_text] = stem_weight(stem_text)
-    return weights
 
 
 def build_grade(

@@ -578,6 +578,8 @@ class Overlap:
     question_share: float  # share of the answer's content that repeats the question
     related_share: float  # share of the answer's content found anywhere in question/rubric/reference
     content_words: int
+    # the rarity weight of each distinct content stem of the answer, excluded words too, in reading order
+    word_weights: dict[str, float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def f_measure(self) -> float:
@@ -587,12 +589,19 @@ class Overlap:
 
 
 def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] = frozenset()) -> Overlap:
+    word_weights: dict[str, float] = {}
     answer_weights: dict[str, float] = {}
     raw_weights: dict[str, float] = {}
+    content_words = 0
     for index, (token, s) in enumerate(zip(answer.tokens, answer.stems)):
-        if token.stop or s in answer_weights or index in excluded:
+        if token.stop:
             continue
-        raw = stem_weight(s)
+        content_words += 1
+        raw = word_weights.get(s)
+        if raw is None:
+            raw = word_weights[s] = stem_weight(s)
+        if s in answer_weights or index in excluded:
+            continue
         raw_weights[s] = raw
         answer_weights[s] = raw * (QUESTION_WORD_FACTOR if s in prepared.question_stems else 1.0)
     ref = prepared.reference_weights
@@ -607,8 +616,7 @@ def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] =
     related_share = (
         sum(raw_weights[s] for s in raw_weights if s in prepared.known_stems) / raw_total if raw_total else 0.0
     )
-    content_words = sum(1 for t in answer.tokens if not t.stop)
-    return Overlap(min(1.0, recall), min(1.0, precision), question_share, related_share, content_words)
+    return Overlap(min(1.0, recall), min(1.0, precision), question_share, related_share, content_words, word_weights)
 
 
 @dataclass
