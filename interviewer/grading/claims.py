@@ -622,12 +622,22 @@ class Contradiction:
     kind: str
 
 
+@dataclass(frozen=True)
+class ClaimCheck:
+    """What the claim check found in an answer's statement clauses."""
+
+    contradictions: list[Contradiction]
+    # the first token of each statement clause that aligns with a fact by its own words
+    aligned: frozenset[int] = frozenset()
+
+
 def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
                  facts: Sequence[Fact], question_stems: frozenset[str],
-                 skip: frozenset[int] = frozenset()) -> list[Contradiction]:
+                 skip: frozenset[int] = frozenset()) -> ClaimCheck:
     """Statement clauses of the answer that contradict a fact they align with, where no
     other aligned fact states the contested part the way the clause does."""
     found: list[Contradiction] = []
+    aligned_clauses: set[int] = set()
     sentences: dict[int, list[int]] = {}
     for index, token in enumerate(tokens):
         sentences.setdefault(token.sentence, []).append(index)
@@ -653,7 +663,9 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             weight, words = _shared(claim, fact.statement)
             if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                 aligned.append((weight, fact))
-        if not aligned:  # only when the clause alone aligns with nothing
+        if aligned:
+            aligned_clauses.add(clause[0])
+        else:  # only when the clause alone aligns with nothing
             for fact in facts:
                 if _shared(claim, fact.statement)[1] < 1:
                     continue
@@ -674,7 +686,7 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             if contested:
                 found.append(Contradiction(tuple(clause), fact, contested[0][0]))
                 break
-    return found
+    return ClaimCheck(found, frozenset(aligned_clauses))
 
 
 def _backing(claim: Statement, fact: Fact, kind: str, contested: object) -> Statement:
@@ -710,11 +722,11 @@ def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[
     return replace(claim, exclusive={**claim.exclusive, **extra}) if extra else claim
 
 
-def supported_share(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
-                    facts: Sequence[Fact], question_stems: frozenset[str], skip: frozenset[int] = frozenset(),
-                    wrong: frozenset[int] = frozenset()) -> float:
+def supported_share(tokens: Sequence[Token], stems: Sequence[str], check: ClaimCheck,
+                    skip: frozenset[int] = frozenset(), wrong: frozenset[int] = frozenset()) -> float:
     """The share of the content weight of the answer's statement clauses (those outside lists
-    of terms) that speaks to a fact of the question (aligns with it) and contradicts none."""
+    of terms) that speaks to a fact of the question (aligns with it, as CHECK, the claim check
+    of the same clauses, found) and contradicts none."""
     total = backed = 0.0
     for clause in _clauses(tokens):
         if any(i in skip for i in clause):
@@ -725,7 +737,6 @@ def supported_share(tokens: Sequence[Token], stems: Sequence[str], negated: Sequ
         total += weight
         if any(i in wrong for i in clause):
             continue
-        claim = statement_of(tokens, stems, negated, clause, question_stems)
-        if any(_aligns(claim, fact.statement) for fact in facts):
+        if clause[0] in check.aligned:
             backed += weight
     return backed / total if total else 1.0

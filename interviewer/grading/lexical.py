@@ -683,8 +683,9 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
     prepared = prepared_cache.get(question, rubric)
     answer = read_answer(answer_text, prepared)
     listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken)
-    contradictions = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
-                                  prepared.question_stems, skip=listed)
+    claims = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
+                          prepared.question_stems, skip=listed)
+    contradictions = claims.contradictions
     wrong = frozenset(i for c in contradictions for i in c.token_indices)
     statements = restricted(answer, listed | wrong)
     concepts = [match_concept(c, statements) for c in prepared.concepts]
@@ -711,6 +712,6 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
         overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
         explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
         # Only an answer caught stating something false is asked how much of it the facts back.
-        supported_share=supported_share(answer.tokens, answer.stems, answer.negated, prepared.facts,
-                                        prepared.question_stems, skip=listed, wrong=wrong) if caught else 1.0,
+        supported_share=supported_share(answer.tokens, answer.stems, claims, skip=listed, wrong=wrong)
+        if caught else 1.0,
     )
