@@ -66,10 +66,11 @@ class ConceptFinding:
     description: str = ""
     negated_evidence: str | None = None
     error: str | None = None  # the answer's own words that contradict the concept
+    # status_for(strength), set once: it is read a dozen times per grade (results, feedback, follow-up)
+    status: ConceptStatus = field(init=False, repr=False, compare=False)
 
-    @property
-    def status(self) -> ConceptStatus:
-        return status_for(self.strength)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", status_for(self.strength))
 
     @property
     def wrong(self) -> str | None:

@@ -632,16 +632,16 @@ class LexicalEvidence:
     explained_share: float = 1.0  # content weight of the answer that sits in statements
     # content weight of its statements that speaks to a fact of the reference without contradicting it
     supported_share: float = 1.0
+    # weighted share of the rubric the answer states (concept strengths), from the concepts as analysed
+    coverage: float = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        total = sum(m.prepared.concept.weight for m in self.concepts)
+        self.coverage = sum(m.prepared.concept.weight * m.strength for m in self.concepts) / total if total else 0.0
 
     @property
     def wrong_tokens(self) -> frozenset[int]:
         return frozenset(i for c in self.contradictions for i in c.token_indices)
-
-    @property
-    def coverage(self) -> float:
-        """Weighted share of the rubric the answer states (concept strengths)."""
-        total = sum(m.prepared.concept.weight for m in self.concepts)
-        return sum(m.prepared.concept.weight * m.strength for m in self.concepts) / total if total else 0.0
 
 
 def _explained_share_of(tokens: Sequence[Token], stems: Sequence[str], listed: frozenset[int]) -> float:
