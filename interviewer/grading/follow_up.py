@@ -9,6 +9,7 @@ asking the candidate to explain *why* it holds gives the answer away and reads l
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from interviewer.bank.models import Concept
 from interviewer.grading.models import ConceptStatus
@@ -35,6 +36,7 @@ def _in_sentence(label: str) -> str:
         for index, word in enumerate(words))
 
 
+@lru_cache(maxsize=4096)
 def _is_plural(phrase: str) -> bool:
     last = phrase.split()[-1] if phrase.split() else ""
     if _NAME_LIKE.search(last):  # pad_sequences, ModelCheckpoint: one thing, whatever its spelling
@@ -42,6 +44,7 @@ def _is_plural(phrase: str) -> bool:
     return last.lower().endswith("s") and not last.lower().endswith(_NOT_PLURAL_ENDINGS)
 
 
+@lru_cache(maxsize=4096)  # the same few labels come back grade after grade
 def noun_phrase(label: str) -> str:
     """The label as it reads inside a sentence, with 'the' before a singular countable noun."""
     phrase = _in_sentence(label.strip())
