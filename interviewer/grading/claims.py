@@ -352,7 +352,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     denied = False  # a denial verb ("ignores") negates the next content word
     scope, cue_at = -1, 0  # a negation cue reaches to the end of its clause ("rather than by repeated multiplication")
     indices = list(indices)
-    negated = list(negated)
+    flags = negated  # the answer's, copied only when a negation cue marks a term of the clause
     for i in indices:
         token = tokens[i]
         contrast = token.lower == "instead" or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather")
@@ -362,7 +362,9 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         elif token.clause == scope and (i - cue_at <= NEGATION_REACH or cue_at == len(tokens)) and (
             stems[i] in exclusive_index
         ):
-            negated[i] = True  # only for exclusive terms: elsewhere a negation is often a paraphrase
+            if flags is negated:
+                flags = list(negated)
+            flags[i] = True  # only for exclusive terms: elsewhere a negation is often a paraphrase
     for i in indices:
         token, value = tokens[i], stems[i]
         if token.lower in NEGATION_CUES:
@@ -370,7 +372,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         if token.lower in DENIAL_WORDS:
             denied = True
             continue
-        is_negated = negated[i] or (denied and not token.stop)
+        is_negated = flags[i] or (denied and not token.stop)
         if not token.stop:
             denied = False
         sign = -1 if is_negated else 1
@@ -409,7 +411,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             negated_stems.add(value)
     # A term both denied and affirmed in one clause ("not trained on ... the training set")
     # is no claim either way.
-    affirmed = {stems[i] for i in indices if not negated[i]}
+    affirmed = {stems[i] for i in indices if not flags[i]}
     affirmed |= {a for named in exclusive.values() for a in named}
     negated_stems -= affirmed
     for k in list(exclusive):
@@ -421,7 +423,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         token = tokens[i]
         if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
             last_cue = token.lower
-        elif negated[i] and last_cue not in _CONTRAST_CUES:
+        elif flags[i] and last_cue not in _CONTRAST_CUES:
             groups = exclusive_index.get(stems[i])
             named = groups[0][1] if groups else stems[i]
             if named in negated_stems:
