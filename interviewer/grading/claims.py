@@ -21,7 +21,7 @@ Deterministic and model-free, so both graders share it. The checks are lexical:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -189,7 +189,8 @@ def rubric_words(phrases: Iterable[str], texts: Iterable[str]) -> RubricWords:
     return RubricWords(frozenset(stems), frozenset(heads | nouns), frozenset(verbs))
 
 
-def _clauses(tokens: Sequence[Token]) -> list[list[int]]:
+def clauses_of(tokens: Sequence[Token]) -> list[list[int]]:
+    """The token indices of each clause, in order."""
     groups: list[list[int]] = []
     for index, token in enumerate(tokens):
         if groups and tokens[groups[-1][-1]].clause == token.clause:
@@ -269,12 +270,13 @@ def code_tokens(text: str, tokens: Sequence[Token]) -> frozenset[int]:
 
 def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
                 words: RubricWords = RubricWords(), text: str | None = None,
-                spoken: bool = False) -> frozenset[int]:
+                spoken: bool = False, clauses: Sequence[Sequence[int]] | None = None) -> frozenset[int]:
     """Indices of the tokens that belong to a list of terms rather than to a statement.
-    SPOKEN: the text is a transcript, its punctuation the recogniser's (see the module's notes)."""
+    SPOKEN: the text is a transcript, its punctuation the recogniser's (see the module's notes).
+    CLAUSES: clauses_of(tokens), when the caller has them."""
     stems = stems if stems is not None else [t.stem for t in tokens]
     code = code_tokens(text, tokens) if text is not None else frozenset()
-    clauses = _clauses(tokens)
+    clauses = clauses if clauses is not None else clauses_of(tokens)
     operators = formula_operators(text) if text is not None else set()
     listed: set[int] = set()
     run: list[list[int]] = []
@@ -527,7 +529,7 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
                     statement = replace(statement, exclusive={**statement.exclusive, **extra})
         if statement.weights:
             text = reference[tokens[indices[0]].start : tokens[indices[-1]].end]
-            clauses = _clauses([tokens[i] for i in indices])
+            clauses = clauses_of([tokens[i] for i in indices])
             parts = tuple(statement_of(tokens, stems, flags, [indices[i] for i in clause], question_stems)
                           for clause in clauses) if len(clauses) > 1 else ()
             facts.append(Fact(text, statement, None, parts))
@@ -539,7 +541,7 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
         flags = negated_tokens(tokens)
         statement = statement_of(tokens, stems, flags, range(len(tokens)), question_stems)
         if statement.weights:
-            clauses = _clauses(tokens)
+            clauses = clauses_of(tokens)
             parts = tuple(statement_of(tokens, stems, flags, clause, question_stems)
                           for clause in clauses) if len(clauses) > 1 else ()
             facts.append(Fact(description, statement, index, parts))
@@ -635,20 +637,24 @@ class ClaimCheck:
 
 def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
                  facts: Sequence[Fact], question_stems: frozenset[str],
-                 skip: frozenset[int] = frozenset()) -> ClaimCheck:
+                 skip: frozenset[int] = frozenset(), clauses: Sequence[Sequence[int]] | None = None,
+                 sentences: Mapping[int, Sequence[int]] | None = None) -> ClaimCheck:
     """Statement clauses of the answer that contradict a fact they align with, where no
-    other aligned fact states the contested part the way the clause does."""
+    other aligned fact states the contested part the way the clause does. CLAUSES and
+    SENTENCES: clauses_of(tokens) and sentence number -> token indices, when the caller has them."""
     found: list[Contradiction] = []
     aligned_clauses: set[int] = set()
-    sentences: dict[int, list[int]] = {}
-    for index, token in enumerate(tokens):
-        sentences.setdefault(token.sentence, []).append(index)
+    if sentences is None:
+        by_sentence: dict[int, list[int]] = {}
+        for index, token in enumerate(tokens):
+            by_sentence.setdefault(token.sentence, []).append(index)
+        sentences = by_sentence
     contexts: dict[int, Statement] = {}
     # A clause aligns with a fact only through a word both share: a clause naming no word of
     # any fact (nor an exclusive term, which facts anchor by its alternative) is skipped unread.
     vocabulary = {s for fact in facts for s in fact.statement.weights}
     exclusive_index = _exclusive_index()
-    for clause in _clauses(tokens):
+    for clause in clauses if clauses is not None else clauses_of(tokens):
         if any(i in skip for i in clause):
             continue
         if not any(stems[i] in vocabulary or stems[i] in exclusive_index for i in clause):
@@ -725,12 +731,13 @@ def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[
 
 
 def supported_share(tokens: Sequence[Token], stems: Sequence[str], check: ClaimCheck,
-                    skip: frozenset[int] = frozenset(), wrong: frozenset[int] = frozenset()) -> float:
+                    skip: frozenset[int] = frozenset(), wrong: frozenset[int] = frozenset(),
+                    clauses: Sequence[Sequence[int]] | None = None) -> float:
     """The share of the content weight of the answer's statement clauses (those outside lists
     of terms) that speaks to a fact of the question (aligns with it, as CHECK, the claim check
     of the same clauses, found) and contradicts none."""
     total = backed = 0.0
-    for clause in _clauses(tokens):
+    for clause in clauses if clauses is not None else clauses_of(tokens):
         if any(i in skip for i in clause):
             continue
         weight = sum(stem_weight(stems[i]) for i in clause if not tokens[i].stop)

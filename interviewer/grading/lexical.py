@@ -19,6 +19,7 @@ from interviewer.grading.claims import (
     Fact,
     RubricWords,
     check_claims,
+    clauses_of,
     supported_share,
     facts_of,
     is_lowering,
@@ -310,6 +311,7 @@ class Answer:
     sentences: dict[int, list[int]]  # sentence number -> token indices
     # stem -> {sentence number: index of the stem's first token in that sentence}, in order
     first_in_sentence: dict[str, dict[int, int]]
+    clauses: list[list[int]]  # the token indices of each clause (list and claim checks both walk them)
 
 
 def read_answer(text: str, prepared: PreparedRubric) -> Answer:
@@ -341,7 +343,8 @@ def read_answer(text: str, prepared: PreparedRubric) -> Answer:
         denied, prevention_denied = negation_scope(tokens)
     else:
         denied, prevention_denied = negated, [False] * len(tokens)
-    return Answer(text, tokens, stems, negated, denied, prevention_denied, sentences, first_in_sentence)
+    return Answer(text, tokens, stems, negated, denied, prevention_denied, sentences, first_in_sentence,
+                  clauses_of(tokens))
 
 
 def restricted(answer: Answer, excluded: frozenset[int]) -> Answer:
@@ -354,7 +357,7 @@ def restricted(answer: Answer, excluded: frozenset[int]) -> Answer:
         if index not in excluded:
             first_in_sentence.setdefault(answer.stems[index], {}).setdefault(token.sentence, index)
     return Answer(answer.text, answer.tokens, answer.stems, answer.negated, answer.denied,
-                  answer.prevention_denied, answer.sentences, first_in_sentence)
+                  answer.prevention_denied, answer.sentences, first_in_sentence, answer.clauses)
 
 
 @dataclass(frozen=True)
@@ -682,9 +685,10 @@ def _contradicted_concept(prepared: PreparedRubric, found: Contradiction,
 def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: bool = False) -> LexicalEvidence:
     prepared = prepared_cache.get(question, rubric)
     answer = read_answer(answer_text, prepared)
-    listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken)
+    listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken,
+                         clauses=answer.clauses)
     claims = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
-                          prepared.question_stems, skip=listed)
+                          prepared.question_stems, skip=listed, clauses=answer.clauses, sentences=answer.sentences)
     contradictions = claims.contradictions
     wrong = frozenset(i for c in contradictions for i in c.token_indices)
     statements = restricted(answer, listed | wrong)
@@ -712,6 +716,6 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
         overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
         explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
         # Only an answer caught stating something false is asked how much of it the facts back.
-        supported_share=supported_share(answer.tokens, answer.stems, claims, skip=listed, wrong=wrong)
-        if caught else 1.0,
+        supported_share=supported_share(answer.tokens, answer.stems, claims, skip=listed, wrong=wrong,
+                                        clauses=answer.clauses) if caught else 1.0,
     )
