@@ -626,6 +626,13 @@ class Contradiction:
     kind: str
 
 
+def claim_anchors(facts: Sequence[Fact]) -> frozenset[str]:
+    """The stems a clause must name to align with one of the facts: a clause aligns with a fact
+    only through a word both share, so a clause naming no word of any fact (nor an exclusive
+    term, which facts anchor by its alternative) is skipped unread."""
+    return frozenset({s for fact in facts for s in fact.statement.weights}.union(_exclusive_index()))
+
+
 @dataclass(frozen=True)
 class ClaimCheck:
     """What the claim check found in an answer's statement clauses."""
@@ -638,10 +645,12 @@ class ClaimCheck:
 def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
                  facts: Sequence[Fact], question_stems: frozenset[str],
                  skip: frozenset[int] = frozenset(), clauses: Sequence[Sequence[int]] | None = None,
-                 sentences: Mapping[int, Sequence[int]] | None = None) -> ClaimCheck:
+                 sentences: Mapping[int, Sequence[int]] | None = None,
+                 anchors: frozenset[str] | None = None) -> ClaimCheck:
     """Statement clauses of the answer that contradict a fact they align with, where no
-    other aligned fact states the contested part the way the clause does. CLAUSES and
-    SENTENCES: clauses_of(tokens) and sentence number -> token indices, when the caller has them."""
+    other aligned fact states the contested part the way the clause does. CLAUSES, SENTENCES
+    and ANCHORS: clauses_of(tokens), sentence number -> token indices and claim_anchors(facts),
+    when the caller has them."""
     found: list[Contradiction] = []
     aligned_clauses: set[int] = set()
     if sentences is None:
@@ -650,14 +659,11 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             by_sentence.setdefault(token.sentence, []).append(index)
         sentences = by_sentence
     contexts: dict[int, Statement] = {}
-    # A clause aligns with a fact only through a word both share: a clause naming no word of
-    # any fact (nor an exclusive term, which facts anchor by its alternative) is skipped unread.
-    vocabulary = {s for fact in facts for s in fact.statement.weights}
-    exclusive_index = _exclusive_index()
+    anchors = anchors if anchors is not None else claim_anchors(facts)
     for clause in clauses if clauses is not None else clauses_of(tokens):
         if any(i in skip for i in clause):
             continue
-        if not any(stems[i] in vocabulary or stems[i] in exclusive_index for i in clause):
+        if not any(stems[i] in anchors for i in clause):
             continue
         claim = statement_of(tokens, stems, negated, clause, question_stems)
         if not claim.weights:

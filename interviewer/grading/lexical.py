@@ -19,6 +19,7 @@ from interviewer.grading.claims import (
     Fact,
     RubricWords,
     check_claims,
+    claim_anchors,
     clauses_of,
     supported_share,
     facts_of,
@@ -131,6 +132,7 @@ class PreparedRubric:
     reference_length: int
     authority: float  # share of concepts written with aliases or a description
     facts: tuple[Fact, ...] = ()  # reference sentences and concept descriptions, for claim checks
+    fact_anchors: frozenset[str] | None = None  # claim_anchors(facts)
     words: RubricWords = RubricWords()  # what its texts tell about words notes may open with
     reference_explained: float = 1.0  # how much of the reference answer is statements, not lists
     # Concepts written as statements (aliases, descriptions) say what they assert, so a
@@ -234,6 +236,7 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         for token in tokenize(text):
             if not token.stop and len(token.lower) >= 6:
                 vocabulary.setdefault(token.lower, token.stem)
+    facts = facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems)
     known = frozenset(
         [*reference_weights, *question_stems]
         + [s for c in concepts for p in c.phrases for s in p.stems]
@@ -252,7 +255,8 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
         wide_negation=wide_negation,
         topic_weights=topic,
         same_topic=same_topic(topic),
-        facts=facts_of(question.reference_answer, [c.description for c in rubric.concepts], question_stems),
+        facts=facts,
+        fact_anchors=claim_anchors(facts),
         words=rubric_words([text for c in rubric.concepts for text in c.phrases],
                            [question.reference_answer, *(c.description for c in rubric.concepts),
                             *(text for c in rubric.concepts for text in c.phrases)]),
@@ -688,7 +692,8 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
     listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken,
                          clauses=answer.clauses)
     claims = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
-                          prepared.question_stems, skip=listed, clauses=answer.clauses, sentences=answer.sentences)
+                          prepared.question_stems, skip=listed, clauses=answer.clauses, sentences=answer.sentences,
+                          anchors=prepared.fact_anchors)
     contradictions = claims.contradictions
     wrong = frozenset(i for c in contradictions for i in c.token_indices)
     statements = restricted(answer, listed | wrong)
