@@ -356,22 +356,21 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     indices = list(indices)
     flags = negated  # the answer's, copied only when a negation cue marks a term of the clause
     for i in indices:
-        token = tokens[i]
-        contrast = token.lower == "instead" or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather")
-        if token.lower in NEGATION_CUES or contrast:
+        token, value = tokens[i], stems[i]
+        lower = token.lower
+        contrast = lower == "instead" or (lower == "than" and i > 0 and tokens[i - 1].lower == "rather")
+        if lower in NEGATION_CUES or contrast:
             # "rather than X" and "instead of X" deny everything after them in the clause
             scope, cue_at = token.clause, (len(tokens) if contrast else i)
         elif token.clause == scope and (i - cue_at <= NEGATION_REACH or cue_at == len(tokens)) and (
-            stems[i] in exclusive_index
+            value in exclusive_index
         ):
             if flags is negated:
                 flags = list(negated)
             flags[i] = True  # only for exclusive terms: elsewhere a negation is often a paraphrase
-    for i in indices:
-        token, value = tokens[i], stems[i]
-        if token.lower in NEGATION_CUES:
+        if lower in NEGATION_CUES:
             continue
-        if token.lower in DENIAL_WORDS:
+        if lower in DENIAL_WORDS:
             denied = True
             continue
         is_negated = flags[i] or (denied and not token.stop)
@@ -411,25 +410,26 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         weights.setdefault(value, stem_weight(value))
         if is_negated:
             negated_stems.add(value)
-    # A term both denied and affirmed in one clause ("not trained on ... the training set")
-    # is no claim either way.
-    affirmed = {stems[i] for i in indices if not flags[i]}
-    affirmed |= {a for named in exclusive.values() for a in named}
-    negated_stems -= affirmed
-    for k in list(exclusive):
-        if exclusive[k] & negated_stems:
-            del exclusive[k]
-    last_cue = None
     plain: set[str] = set()
-    for i in indices:
-        token = tokens[i]
-        if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
-            last_cue = token.lower
-        elif flags[i] and last_cue not in _CONTRAST_CUES:
-            groups = exclusive_index.get(stems[i])
-            named = groups[0][1] if groups else stems[i]
-            if named in negated_stems:
-                plain.add(named)
+    if negated_stems:  # (most clauses deny nothing)
+        # A term both denied and affirmed in one clause ("not trained on ... the training set")
+        # is no claim either way.
+        affirmed = {stems[i] for i in indices if not flags[i]}
+        affirmed |= {a for named in exclusive.values() for a in named}
+        negated_stems -= affirmed
+        for k in list(exclusive):
+            if exclusive[k] & negated_stems:
+                del exclusive[k]
+        last_cue = None
+        for i in indices:
+            token = tokens[i]
+            if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
+                last_cue = token.lower
+            elif flags[i] and last_cue not in _CONTRAST_CUES:
+                groups = exclusive_index.get(stems[i])
+                named = groups[0][1] if groups else stems[i]
+                if named in negated_stems:
+                    plain.add(named)
     # Words pointing both ways speak of different things ("too large; reducing it forces a
     # compressed code"): such a statement states no one direction.
     # Two quantities with a direction each relate them ("a lower temperature gives less
