@@ -278,6 +278,8 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     code = code_tokens(text, tokens) if text is not None else frozenset()
     clauses = clauses if clauses is not None else clauses_of(tokens)
     operators = formula_operators(text) if text is not None else set()
+    # (a clause can only hold a sign the text holds: most texts have none, and no clause is sliced)
+    relations = text is not None and any(sign in text for sign in _RELATION_SIGNS)
     listed: set[int] = set()
     run: list[list[int]] = []
 
@@ -291,17 +293,17 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     for number, clause in enumerate(clauses):
         if text is not None:
             last = tokens[clause[-1]]
-            before = text[tokens[clauses[number - 1][-1]].end if number else 0 : last.end]
-            after = text[last.end : last.end + 3].lstrip()
             following = clauses[number + 1] if number + 1 < len(clauses) else None
-            if any(sign in before for sign in _RELATION_SIGNS) or (
-                    spoken and any(tokens[i].lower in SPOKEN_RELATION_WORDS for i in clause)) or any(
-                    tokens[clause[0]].start < at < last.end for at in operators):
+            if (relations and any(sign in text[tokens[clauses[number - 1][-1]].end if number else 0 : last.end]
+                                  for sign in _RELATION_SIGNS)) or (
+                    spoken and any(tokens[i].lower in SPOKEN_RELATION_WORDS for i in clause)) or (
+                    operators and any(tokens[clause[0]].start < at < last.end for at in operators)):
                 close()  # "higher temperature = more diversity" states a relation, as a formula does
                 continue
             if (len(clause) <= MAX_LABEL_WORDS and following is not None
                     and tokens[following[0]].sentence == last.sentence
-                    and (after.startswith(":") or (spoken and _states(tokens, stems, following, words)))):
+                    and (text[last.end : last.end + 3].lstrip().startswith(":")
+                         or (spoken and _states(tokens, stems, following, words)))):
                 continue  # a label introducing what follows ("Solutions: ..."), not an item
             if not any(tokens[i].text[:1].isalpha() for i in clause):
                 continue  # numbers only ("(1.0-1.5)"): no term
