@@ -551,8 +551,11 @@ def facts_of(reference: str, descriptions: Sequence[str], question_stems: frozen
 
 
 def _shared(a: Statement, b: Statement) -> tuple[float, int]:
-    shared = [s for s in a.weights if s in b.weights]
-    return sum(min(a.weights[s], b.weights[s]) for s in shared), sum(1 for s in shared if a.weights[s] >= 0.5)
+    ours, theirs = a.weights, b.weights
+    shared = [s for s in ours if s in theirs]
+    if not shared:  # (most clause and fact pairs)
+        return 0, 0
+    return sum(min(ours[s], theirs[s]) for s in shared), sum(1 for s in shared if ours[s] >= 0.5)
 
 
 def _aligns(claim: Statement, fact: Statement) -> bool:
@@ -663,7 +666,7 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     contexts: dict[int, Statement] = {}
     anchors = anchors if anchors is not None else claim_anchors(facts)
     for clause in clauses if clauses is not None else clauses_of(tokens):
-        if any(i in skip for i in clause):
+        if skip and any(i in skip for i in clause):
             continue
         if not any(stems[i] in anchors for i in clause):
             continue
@@ -746,7 +749,7 @@ def supported_share(tokens: Sequence[Token], stems: Sequence[str], check: ClaimC
     of the same clauses, found) and contradicts none."""
     total = backed = 0.0
     for clause in clauses if clauses is not None else clauses_of(tokens):
-        if any(i in skip for i in clause):
+        if skip and any(i in skip for i in clause):
             continue
         weight = sum(stem_weight(stems[i]) for i in clause if not tokens[i].stop)
         if weight <= 0:
