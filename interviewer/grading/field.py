@@ -105,9 +105,15 @@ def closest_other_by_words(weights: Mapping[str, float], same: frozenset[int]) -
     if not index.prompts or norm <= 0:
         return None
     dots = [0.0] * len(index.prompts)
+    postings, norms = index.postings, index.norms
     for stem, weight in weights.items():
-        for found, theirs in index.postings.get(stem, ()):
+        for found, theirs in postings.get(stem, ()):
             dots[found] += weight * theirs
-    fits = [dot / (norm * index.norms[i]) if index.norms[i] else 0.0 for i, dot in enumerate(dots)]
-    best = max((i for i in range(len(fits)) if i not in same), key=fits.__getitem__, default=None)
-    return None if best is None else (index.prompts[best], fits[best])
+    best, best_fit = None, 0.0  # the first of the best fits, as max() would pick it
+    for i, dot in enumerate(dots):
+        if i in same:
+            continue
+        fit = dot / (norm * norms[i]) if norms[i] else 0.0
+        if best is None or fit > best_fit:
+            best, best_fit = i, fit
+    return None if best is None else (index.prompts[best], best_fit)
