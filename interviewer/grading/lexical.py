@@ -473,8 +473,8 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
         return not may_be_negated or (prepared.prevents and any(
             answer.denied[i] and is_lowering(answer.stems[i]) for i in found.token_indices))
 
-    verdicts = [denies(found, flag) for found, flag in zip(candidates, prepared.may_be_negated)]
-    if best_at >= 0 and verdicts[best_at]:
+    if best_at >= 0 and denies(best, prepared.may_be_negated[best_at]):
+        verdicts = [denies(found, flag) for found, flag in zip(candidates, prepared.may_be_negated)]
         # Denied in one place, stated in another ("can't rely on a few neurons" beside "it
         # zeroes a fraction of the units"): the statement stands.
         # (a statement elsewhere, not side words of the denying clause: "can't keep the best
