@@ -600,6 +600,7 @@ def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] =
     answer_weights: dict[str, float] = {}
     raw_weights: dict[str, float] = {}
     content_words = 0
+    question_stems, known_stems = prepared.question_stems, prepared.known_stems
     for index, (token, s) in enumerate(zip(answer.tokens, answer.stems)):
         if token.stop:
             continue
@@ -610,7 +611,7 @@ def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] =
         if s in answer_weights or index in excluded:
             continue
         raw_weights[s] = raw
-        answer_weights[s] = raw * (QUESTION_WORD_FACTOR if s in prepared.question_stems else 1.0)
+        answer_weights[s] = raw * (QUESTION_WORD_FACTOR if s in question_stems else 1.0)
     ref = prepared.reference_weights
     shared = sum(ref[s] for s in answer_weights if s in ref)
     recall = shared / prepared.reference_total
@@ -618,10 +619,10 @@ def overlap(prepared: PreparedRubric, answer: Answer, excluded: frozenset[int] =
     precision = sum(answer_weights[s] for s in answer_weights if s in ref) / answer_total if answer_total else 0.0
     raw_total = sum(raw_weights.values())
     question_share = (
-        sum(raw_weights[s] for s in raw_weights if s in prepared.question_stems) / raw_total if raw_total else 0.0
+        sum(raw_weights[s] for s in raw_weights if s in question_stems) / raw_total if raw_total else 0.0
     )
     related_share = (
-        sum(raw_weights[s] for s in raw_weights if s in prepared.known_stems) / raw_total if raw_total else 0.0
+        sum(raw_weights[s] for s in raw_weights if s in known_stems) / raw_total if raw_total else 0.0
     )
     return Overlap(min(1.0, recall), min(1.0, precision), question_share, related_share, content_words, word_weights)
 
