@@ -654,6 +654,8 @@ class LexicalEvidence:
 
 def _explained_share_of(tokens: Sequence[Token], stems: Sequence[str], listed: frozenset[int]) -> float:
     """The share of a text's content weight that sits in statements rather than lists."""
+    if not listed:  # (most answers: all of it)
+        return 1.0
     total = listed_weight = 0.0
     for index, token in enumerate(tokens):
         if token.stop:
