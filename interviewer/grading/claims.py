@@ -678,21 +678,23 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         # overfitting"): the sentence's words align it, the clause's own words must touch the fact.
         sentence = tokens[clause[0]].sentence
         aligned = []
-        for fact in facts:
-            weight, words = _shared(claim, fact.statement)
+        shares = [_shared(claim, fact.statement) for fact in facts]
+        for (weight, words), fact in zip(shares, facts):
             if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                 aligned.append((weight, fact))
         if aligned:
             aligned_clauses.add(clause[0])
         else:  # only when the clause alone aligns with nothing
-            for fact in facts:
-                if _shared(claim, fact.statement)[1] < 1:
+            for (_, words), fact in zip(shares, facts):
+                if words < 1:
                     continue
                 if sentence not in contexts:
                     contexts[sentence] = statement_of(tokens, stems, negated, sentences[sentence], question_stems)
                 weight, words = _shared(contexts[sentence], fact.statement)
                 if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                     aligned.append((weight, fact))
+            if not aligned:  # (most clauses)
+                continue
         aligned.sort(key=lambda pair: -pair[0])
         # the clauses of the reference the claim aligns with, for what a whole sentence nets out
         parts = [part for _, fact in aligned for part in fact.parts if _aligns(claim, part)]
