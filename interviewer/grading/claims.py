@@ -673,7 +673,6 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         claim = statement_of(tokens, stems, negated, clause, question_stems)
         if not claim.weights:
             continue
-        claim = _with_antecedent(claim, tokens, stems, negated, clause, sentences)
         # A clause leans on its sentence for what it is about ("..., which increases
         # overfitting"): the sentence's words align it, the clause's own words must touch the fact.
         sentence = tokens[clause[0]].sentence
@@ -695,6 +694,8 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                     aligned.append((weight, fact))
             if not aligned:  # (most clauses)
                 continue
+        # (what a pronoun refers to changes no alignment, only what the clause names)
+        claim = _with_antecedent(claim, tokens, stems, negated, clause, sentences)
         aligned.sort(key=lambda pair: -pair[0])
         # the clauses of the reference the claim aligns with, for what a whole sentence nets out
         parts = [part for _, fact in aligned for part in fact.parts if _aligns(claim, part)]
@@ -726,7 +727,7 @@ _PRONOUNS = frozenset("it it's its they this".split())
 
 
 def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
-                     clause: Sequence[int], sentences: dict[int, list[int]]) -> Statement:
+                     clause: Sequence[int], sentences: Mapping[int, Sequence[int]]) -> Statement:
     """A clause speaking through a pronoun ("..., it's compiled to a graph TF Serving loads")
     speaks of the member of an exclusive set the clause before it opens with, its subject
     ("The .h5 format is the production one"; not "it normalizes the activations")."""
