@@ -36,6 +36,21 @@ def test_one_clause_chaining_terms_with_and_is_a_list():
     assert grade.score < 25
 
 
+def test_a_chain_of_terms_whose_last_item_carries_a_qualifier_is_still_a_list():
+    answer = "scalars and images and weight histograms and the embedding projector and the writer with a logdir"
+    grade = _grade("dl-nlp/q1-tensorboard", answer)
+    assert grade.has_warning(WarningKind.lists_terms), grade.warnings
+    assert grade.score < 25
+
+
+def test_a_longer_part_inside_a_chain_is_a_statement_not_a_list():
+    # "... look just as unrelated as ...": the long middle part carries the sentence's verb.
+    answer = ("One-hot rows are mostly zeros and waste memory, and 'cat' and 'kitten' look just as far apart "
+              "as 'cat' and 'carburettor', so dense learned vectors replace them.")
+    grade = _grade("dl-nlp/q7-one-hot", answer)
+    assert not grade.has_warning(WarningKind.lists_terms), grade.warnings
+
+
 def test_a_clause_opened_by_and_continues_the_statement_before_it():
     answer = ("TensorBoard is the visualization toolkit of TensorFlow that helps you inspect, debug, and "
               "improve the training run, with loss curves. It plots loss and accuracy while the model trains.")

@@ -208,9 +208,11 @@ def _is_item(tokens: Sequence[Token], stems: Sequence[str], clause: Sequence[int
     if not any(tokens[i].lower in PREDICATE_WORDS for i in clause):
         # "patience and restore_best_weights": the last items of a list, joined by a conjunction
         # (one that opens the clause joins it to the clause before: "..., and optimize training")
+        # A list's last item may carry a qualifier ("..., histograms and the callback with log_dir").
         parts = _conjoined(tokens, clause)
-        return len(clause) <= MAX_ITEM_WORDS or (
-            len(parts) > 1 and all(len(part) <= MAX_ITEM_WORDS for part in parts))
+        short = [len(part) <= MAX_ITEM_WORDS for part in parts]
+        return len(clause) <= MAX_ITEM_WORDS or (len(parts) > 1 and all(short)) or (
+            len(parts) >= MIN_LIST_RUN and all(short[:-1]))
     return len(clause) <= MAX_ITEM_WORDS and all(tokens[i].stop or stems[i] in words.stems for i in clause)
 
 
