@@ -1,4 +1,4 @@
-"""Three rules of the claim checker, as a candidate sees them in the grade, with both graders
+"""Rules of the claim checker, as a candidate sees them in the grade, with both graders
 and the real packaged model:
 
 - a misconception made only of words a correct answer also uses is caught when said in its
@@ -9,7 +9,9 @@ and the real packaged model:
   nothing on direction alone;
 - "instead of X" denies X only when another member of X's set of exclusive terms takes its
   place ("the final epoch instead of the best one"), not when the contrast is about something
-  else ("instead of looking at all the inputs together")."""
+  else ("instead of looking at all the inputs together");
+- "A rather than B" contradicts a fact saying "B rather than A", even when the clause names B
+  elsewhere too."""
 
 from __future__ import annotations
 
@@ -154,4 +156,28 @@ def test_instead_of_another_member_of_the_set_denies_the_term(grader, bank):
     assert restore.status is ConceptStatus.missing and "final epoch instead of the best epoch" in restore.error
     assert not contradictions(right), right.warnings
     assert concept(right, "Restore Best").status is ConceptStatus.covered
+    assert right.score > wrong.score + 25, (right.score, wrong.score)
+
+
+# --- "A rather than B" against "B rather than A" ------------------------------------------
+
+RESTORE_BEST_CONTEXT = ("Early stopping tracks the validation loss after every epoch and ends training once it has "
+                        "gone a few epochs, the patience, without improving. That keeps the network from memorizing "
+                        "the training data, so it overfits less, and you save the compute of the epochs nobody needs. "
+                        "When it stops, restore_best_weights makes Keras hand back ")
+
+
+def test_a_contrast_with_its_roles_swapped_contradicts_the_reference(grader, bank):
+    """The reference: the weights "from the best epoch rather than the last one". Saying the
+    last epoch's rather than the best epoch's names both, in the same clause as the setting's
+    own "best": only the order of the contrast tells the answers apart."""
+    right = grade(grader, bank, "dl-nlp/q13-early-stopping",
+                  RESTORE_BEST_CONTEXT + "the best epoch's weights rather than the last epoch's.")
+    wrong = grade(grader, bank, "dl-nlp/q13-early-stopping",
+                  RESTORE_BEST_CONTEXT + "the last epoch's weights rather than the best epoch's.")
+    assert not contradictions(right), right.warnings
+    assert concept(right, "Restore Best").status is ConceptStatus.covered
+    assert contradictions(wrong), wrong.warnings
+    restore = concept(wrong, "Restore Best")
+    assert restore.status is ConceptStatus.missing and "last epoch's weights rather than the best" in restore.error
     assert right.score > wrong.score + 25, (right.score, wrong.score)

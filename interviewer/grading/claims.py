@@ -15,8 +15,9 @@ Deterministic and model-free, so both graders share it. The checks are lexical:
   share. Against the fact it shares most with, the clause conflicts when it points the other
   way ("more" against "prevents"), denies what the fact affirms (or affirms what the fact
   denies), or names a different member of a set of mutually exclusive terms ("majority" where
-  the fact says "minority", "tanh" where it says "sigmoid"). A conflicting clause is no
-  evidence for anything, and the concepts it speaks about are shown as errors.
+  the fact says "minority", "tanh" where it says "sigmoid"), or swaps the roles of a contrast
+  ("the last one rather than the best" against "the best rather than the last"). A conflicting
+  clause is no evidence for anything, and the concepts it speaks about are shown as errors.
 """
 
 from __future__ import annotations
@@ -340,6 +341,8 @@ class Statement:
     conditional: bool = False
     # how it relates two quantities it gives a direction each: 1 the same way, -1 opposite ways
     relation: int = 0
+    # "A instead of B", "A rather than B" with A and B members of one exclusive set: (set, A, B)
+    contrasts: frozenset[tuple[int, str, str]] = frozenset()
 
 
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -359,6 +362,11 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     scope, cue_at = -1, 0  # a negation cue reaches to the end of its clause ("rather than by repeated multiplication")
     indices = list(indices)
     flags = negated  # the answer's, copied only when a negation cue marks a term of the clause
+    # members of exclusive sets a clause names before its contrast cue, and those set against them
+    offered: dict[int, dict[int, set[str]]] = {}
+    preferred: dict[int, set[str]] = {}
+    rejected: dict[int, set[str]] = {}
+    contrast_clause = -1
     for i in indices:
         token, value = tokens[i], stems[i]
         lower = token.lower
@@ -366,6 +374,10 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         if lower in NEGATION_CUES or contrast:
             # "rather than X" and "instead of X" deny everything after them in the clause
             scope, cue_at = token.clause, (len(tokens) if contrast else i)
+            if contrast and contrast_clause != token.clause:
+                contrast_clause = token.clause
+                for k, named in offered.get(token.clause, {}).items():
+                    preferred.setdefault(k, set()).update(named)
         elif token.clause == scope and (i - cue_at <= NEGATION_REACH or cue_at == len(tokens)) and (
             value in exclusive_index
         ):
@@ -406,8 +418,13 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
             if not is_negated:
                 for k, alternative in groups:
                     exclusive.setdefault(k, set()).add(alternative)
+                    if token.clause != contrast_clause:
+                        offered.setdefault(token.clause, {}).setdefault(k, set()).add(alternative)
             else:
                 negated_stems.add(groups[0][1])
+                if token.clause == contrast_clause:
+                    for k, alternative in groups:
+                        rejected.setdefault(k, set()).add(alternative)
             continue
         if token.stop:
             continue
@@ -444,9 +461,12 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         for value in quantities:
             relation *= value
     single = _sign(direction) if len(pointed) == 1 and not relation else 0
+    # "the final epoch's weights instead of the best epoch's": the last one in the best one's place
+    contrasts = frozenset((k, first, second) for k, named in rejected.items() for second in named
+                          for first in preferred.get(k, ()) if first != second)
     return Statement(weights, frozenset(negated_stems), single, _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain),
-                     any(tokens[i].lower in _CONDITIONS for i in indices), relation)
+                     any(tokens[i].lower in _CONDITIONS for i in indices), relation, contrasts)
 
 
 def is_lowering(stem_text: str) -> bool:
@@ -577,6 +597,11 @@ def conflicts(claim: Statement, fact: Statement) -> list[tuple[str, object]]:
         found.append(("quality", claim.quality))
     if comparable and claim.relation and fact.relation and claim.relation != fact.relation:
         found.append(("relation", claim.relation))
+    # "A instead of B" where the fact says "B rather than A": the roles swapped
+    for contrast in claim.contrasts:
+        group, first, second = contrast
+        if comparable and (group, second, first) in fact.contrasts and contrast not in fact.contrasts:
+            found.append(("contrast", contrast))
     for group, named in claim.exclusive.items():
         theirs = fact.exclusive.get(group)
         if theirs and not (named & theirs):
@@ -617,6 +642,8 @@ def supports(fact: Statement, kind: str, contested: object) -> bool:
         return fact.quality == contested
     if kind == "relation":
         return fact.relation == contested
+    if kind == "contrast":
+        return contested in fact.contrasts
     if kind == "term":
         group, named = contested  # type: ignore[misc]
         return bool(fact.exclusive.get(group, frozenset()) & named)
