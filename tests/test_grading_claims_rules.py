@@ -11,7 +11,9 @@ and the real packaged model:
   place ("the final epoch instead of the best one"), not when the contrast is about something
   else ("instead of looking at all the inputs together");
 - "A rather than B" contradicts a fact saying "B rather than A", even when the clause names B
-  elsewhere too."""
+  elsewhere too;
+- a direction stated on a term ("enlarge the latent dimension", "the latent dimension should be
+  bigger") is compared with the direction a fact states on it ("reduce latent dimension")."""
 
 from __future__ import annotations
 
@@ -181,3 +183,35 @@ def test_a_contrast_with_its_roles_swapped_contradicts_the_reference(grader, ban
     restore = concept(wrong, "Restore Best")
     assert restore.status is ConceptStatus.missing and "last epoch's weights rather than the best" in restore.error
     assert right.score > wrong.score + 25, (right.score, wrong.score)
+
+
+# --- a direction stated on a term -----------------------------------------------------------
+
+LATENT_OPENING = ("A plain autoencoder is only trained to reconstruct, so sharp reconstructions say nothing about how "
+                  "the codes are organised. My first suspect is a bottleneck that is too wide: with a hundred latent "
+                  "units the encoder never has to compress anything, so ")
+LATENT_CLOSING = (" A variational autoencoder would help too, since its KL divergence term pulls the codes toward a "
+                  "normal distribution, and I'd check the result with t-SNE, colouring the points by digit to see "
+                  "whether clusters form.")
+
+
+@pytest.mark.parametrize(("right", "wrong", "quoted"), [
+    ("the latent dimension should be smaller, two to thirty-two, or two to plot it directly.",
+     "the latent dimension should be bigger, a few hundred, so the digits have room to spread out.",
+     "the latent dimension should be bigger"),
+    ("I'd shrink the latent dimension to two and plot the codes directly.",
+     "I'd enlarge the latent dimension to a few hundred so the digits have room to spread out.",
+     "enlarge the latent dimension"),
+])
+def test_a_direction_stated_on_the_references_term_is_compared_with_its_own(grader, bank, right, wrong, quoted):
+    """The reference's fix: "Reduce latent dimension". "The latent dimension should be bigger"
+    and "enlarge the latent dimension" state the other direction on the same two words, too few
+    and too common (one is the question's own) to align the clause with the fact by weight."""
+    fine = grade(grader, bank, "dl-nlp/q17-autoencoder-latent", LATENT_OPENING + right + LATENT_CLOSING)
+    caught = grade(grader, bank, "dl-nlp/q17-autoencoder-latent", LATENT_OPENING + wrong + LATENT_CLOSING)
+    assert not contradictions(fine), fine.warnings
+    assert concept(fine, "Latent Dimension").status is ConceptStatus.covered
+    assert contradictions(caught), caught.warnings
+    latent = concept(caught, "Latent Dimension")
+    assert latent.status is ConceptStatus.missing and quoted in latent.error
+    assert fine.score > caught.score + 25, (fine.score, caught.score)

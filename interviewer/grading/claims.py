@@ -16,8 +16,10 @@ Deterministic and model-free, so both graders share it. The checks are lexical:
   way ("more" against "prevents"), denies what the fact affirms (or affirms what the fact
   denies), or names a different member of a set of mutually exclusive terms ("majority" where
   the fact says "minority", "tanh" where it says "sigmoid"), or swaps the roles of a contrast
-  ("the last one rather than the best" against "the best rather than the last"). A conflicting
-  clause is no evidence for anything, and the concepts it speaks about are shown as errors.
+  ("the last one rather than the best" against "the best rather than the last"). A direction
+  stated on a term ("make the latent dimension larger") is compared with one a fact states on
+  it ("reduce latent dimension") however few its words are. A conflicting clause is no
+  evidence for anything, and the concepts it speaks about are shown as errors.
 """
 
 from __future__ import annotations
@@ -63,10 +65,22 @@ DENIAL_WORDS = frozenset("ignore ignores ignored ignoring lacks lacking skips om
 # Direction words: a statement "more" / "less" of something. Their stems are compared.
 _UP = """increase increases increased increasing more higher high larger large bigger grow grows
 raise raises boost boosts amplify amplifies accelerate accelerates faster quicker greater
-maximize maximizes maximise worsen worsens highest largest""".split()
+maximize maximizes maximise worsen worsens highest largest enlarge enlarges enlarged enlarging""".split()
 _DOWN = """decrease decreases decreased decreasing reduce reduces reduced reducing less lower low
 smaller small fewer shrink shrinks prevent prevents prevented preventing avoid avoids avoiding
 slow slows slower minimize minimizes minimise mitigate mitigates limit limits limiting lowest smallest""".split()
+# Of those, the verbs that state a direction on what follows them ("reduce the latent
+# dimension"), and the comparatives that state one on what comes right before them ("make the
+# latent dimension larger", "a bottleneck bigger than the input").
+_DIRECTION_VERBS = frozenset("""increase increases increased increasing raise raises boost boosts amplify
+amplifies accelerate accelerates maximize maximizes maximise worsen worsens grow grows enlarge enlarges enlarged
+enlarging decrease decreases decreased decreasing reduce reduces reduced reducing shrink shrinks prevent prevents
+prevented preventing avoid avoids avoiding slows minimize minimizes minimise mitigate mitigates limit limits
+limiting""".split())
+_COMPARATIVES = frozenset("larger bigger greater higher smaller lower fewer".split())
+_LINKING_WORDS = frozenset("is are was were be been being get gets got become becomes should must would could can will much even".split())
+# How many words a direction word applies to, at most ("the latent dimension").
+DIRECTED_WORDS = 3
 # Quality words: "performs well" against "performs poorly".
 _GOOD = "better improve improves improved well good outperform outperforms easier easily".split()
 _BAD = "worse poorly poor bad badly hurt hurts degrade degrades harder struggle struggles difficult".split()
@@ -343,6 +357,8 @@ class Statement:
     relation: int = 0
     # "A instead of B", "A rather than B" with A and B members of one exclusive set: (set, A, B)
     contrasts: frozenset[tuple[int, str, str]] = frozenset()
+    # the anchor stems its one direction is stated on ("reduce the latent dimension")
+    directed: frozenset[str] = frozenset()
 
 
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -464,9 +480,44 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     # "the final epoch's weights instead of the best epoch's": the last one in the best one's place
     contrasts = frozenset((k, first, second) for k, named in rejected.items() for second in named
                           for first in preferred.get(k, ()) if first != second)
+    directed = _directed(tokens, stems, indices, weights) if single else frozenset()
     return Statement(weights, frozenset(negated_stems), single, _sign(quality),
                      {k: frozenset(v) for k, v in exclusive.items()}, frozenset(plain),
-                     any(tokens[i].lower in _CONDITIONS for i in indices), relation, contrasts)
+                     any(tokens[i].lower in _CONDITIONS for i in indices), relation, contrasts, directed)
+
+
+def _directed(tokens: Sequence[Token], stems: Sequence[str], indices: Sequence[int],
+              weights: Mapping[str, float]) -> frozenset[str]:
+    """The words a statement's direction is stated on: the words right after a direction verb
+    (past a determiner) and right before a comparative, within the clause and with only a
+    space between them."""
+    inside = set(indices)
+    directed: set[str] = set()
+
+    def take(start: int, step: int) -> None:
+        k, previous, taken = start + step, start, 0
+        while k in inside and taken < DIRECTED_WORDS and tokens[k].clause == tokens[start].clause:
+            near, far = (tokens[previous], tokens[k]) if step > 0 else (tokens[k], tokens[previous])
+            if far.start - near.end > 1:
+                break
+            if tokens[k].stop:
+                # past a determiner forwards ("reduce the size"), a copula backwards ("the size should be smaller")
+                if taken or tokens[k].lower not in (_DETERMINERS if step > 0 else _LINKING_WORDS):
+                    break
+            elif stems[k] in weights:
+                directed.add(stems[k])
+                taken += 1
+            else:
+                break
+            previous, k = k, k + step
+
+    for i in indices:
+        lower = tokens[i].lower
+        if lower in _DIRECTION_VERBS:
+            take(i, 1)
+        elif lower in _COMPARATIVES:
+            take(i, -1)
+    return frozenset(directed)
 
 
 def is_lowering(stem_text: str) -> bool:
@@ -721,23 +772,50 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                 weight, words = _shared(contexts[sentence], fact.statement)
                 if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                     aligned.append((weight, fact))
-            if not aligned:  # (most clauses)
-                continue
-        # (what a pronoun refers to changes no alignment, only what the clause names)
-        claim = _with_antecedent(claim, tokens, stems, negated, clause, sentences)
-        aligned.sort(key=lambda pair: -pair[0])
-        # the clauses of the reference the claim aligns with, for what a whole sentence nets out
-        parts = [part for _, fact in aligned for part in fact.parts if _aligns(claim, part)]
-        for weight, fact in aligned:
-            contested = [
-                (kind, what) for kind, what in conflicts(claim, fact.statement)
-                if not any(supports(_backing(claim, other, kind, what), kind, what) for _, other in aligned)
-                and not any(supports(part, kind, what) for part in parts)
-            ]
-            if contested:
-                found.append(Contradiction(tuple(clause), fact, contested[0][0]))
-                break
+        contradiction = _contradicted(claim, clause, aligned, tokens, stems, negated, sentences) if aligned else None
+        if contradiction is None and claim.directed:
+            contradiction = _contradicted_direction(claim, clause, facts)
+        if contradiction is not None:
+            found.append(contradiction)
     return ClaimCheck(found, frozenset(aligned_clauses))
+
+
+def _contradicted(claim: Statement, clause: Sequence[int], aligned: list[tuple[float, Fact]],
+                  tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+                  sentences: Mapping[int, Sequence[int]]) -> Contradiction | None:
+    """The first fact the clause aligns with (the closest first) that it contradicts where no
+    other aligned fact states the contested part the way the clause does."""
+    # (what a pronoun refers to changes no alignment, only what the clause names)
+    claim = _with_antecedent(claim, tokens, stems, negated, clause, sentences)
+    aligned.sort(key=lambda pair: -pair[0])
+    # the clauses of the reference the claim aligns with, for what a whole sentence nets out
+    parts = [part for _, fact in aligned for part in fact.parts if _aligns(claim, part)]
+    for weight, fact in aligned:
+        contested = [
+            (kind, what) for kind, what in conflicts(claim, fact.statement)
+            if not any(supports(_backing(claim, other, kind, what), kind, what) for _, other in aligned)
+            and not any(supports(part, kind, what) for part in parts)
+        ]
+        if contested:
+            return Contradiction(tuple(clause), fact, contested[0][0])
+    return None
+
+
+def _contradicted_direction(claim: Statement, clause: Sequence[int], facts: Sequence[Fact]) -> Contradiction | None:
+    """ "Make the latent dimension larger" against "reduce latent dimension": a direction stated
+    on the same words speaks of the same quantity, however few and common the words are; it
+    contradicts a fact stating the other direction on them unless another states its own."""
+    on_same = [fact for fact in facts if _directed_weight(claim, fact.statement) >= POLARITY_MIN_WEIGHT]
+    if any(fact.statement.direction == claim.direction for fact in on_same):
+        return None
+    return next((Contradiction(tuple(clause), fact, "direction") for fact in on_same), None)
+
+
+def _directed_weight(claim: Statement, fact: Statement) -> float:
+    """How much of what the claim states its direction on the fact states its own on."""
+    if not fact.directed or claim.conditional != fact.conditional:
+        return 0.0
+    return sum(claim.weights[s] for s in claim.directed & fact.directed)
 
 
 def _backing(claim: Statement, fact: Fact, kind: str, contested: object) -> Statement:
