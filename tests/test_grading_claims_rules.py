@@ -13,7 +13,9 @@ and the real packaged model:
 - "A rather than B" contradicts a fact saying "B rather than A", even when the clause names B
   elsewhere too;
 - a direction stated on a term ("enlarge the latent dimension", "the latent dimension should be
-  bigger") is compared with the direction a fact states on it ("reduce latent dimension")."""
+  bigger") is compared with the direction a fact states on it ("reduce latent dimension");
+- a relative clause says its predicate of the subject of the clause before it ("Dropout ...,
+  which increases overfitting")."""
 
 from __future__ import annotations
 
@@ -214,4 +216,29 @@ def test_a_direction_stated_on_the_references_term_is_compared_with_its_own(grad
     assert contradictions(caught), caught.warnings
     latent = concept(caught, "Latent Dimension")
     assert latent.status is ConceptStatus.missing and quoted in latent.error
+    assert fine.score > caught.score + 25, (fine.score, caught.score)
+
+
+# --- a relative clause continues the statement before it ------------------------------------
+
+DROPOUT_RIGHT = (
+    "Dropout switches off a random fraction of the neurons at every training step, which reduces overfitting. Each "
+    "neuron is dropped with a probability p, often 0.5, so no unit can count on any particular other unit; this breaks "
+    "co-adaptation and the network learns redundant features. Every step effectively trains a different thinned "
+    "sub-network, so the result behaves like an ensemble of many networks. At inference dropout is off, all neurons "
+    "are used, and the activations are scaled so their expected value matches training.")
+
+
+def test_a_relative_clause_says_its_predicate_of_the_subject_before_it(grader, bank):
+    """ "..., which increases overfitting" says of dropout, the subject of the clause before it,
+    the reverse of the reference's "dropout ... reduces overfitting"; on its own the clause names
+    only a word of the question."""
+    fine = grade(grader, bank, "dl-nlp/q14-dropout", DROPOUT_RIGHT)
+    caught = grade(grader, bank, "dl-nlp/q14-dropout",
+                   DROPOUT_RIGHT.replace("which reduces overfitting", "which increases overfitting"))
+    assert not contradictions(fine), fine.warnings
+    assert concept(fine, "Regularization").status is ConceptStatus.covered
+    assert contradictions(caught), caught.warnings
+    regularization = concept(caught, "Regularization")
+    assert regularization.status is ConceptStatus.missing and "which increases overfitting" in regularization.error
     assert fine.score > caught.score + 25, (fine.score, caught.score)

@@ -18,8 +18,10 @@ Deterministic and model-free, so both graders share it. The checks are lexical:
   the fact says "minority", "tanh" where it says "sigmoid"), or swaps the roles of a contrast
   ("the last one rather than the best" against "the best rather than the last"). A direction
   stated on a term ("make the latent dimension larger") is compared with one a fact states on
-  it ("reduce latent dimension") however few its words are. A conflicting clause is no
-  evidence for anything, and the concepts it speaks about are shown as errors.
+  it ("reduce latent dimension") however few its words are, and a relative clause says its
+  predicate of the subject of the clause before it ("Dropout ..., which increases
+  overfitting"). A conflicting clause is no evidence for anything, and the concepts it speaks
+  about are shown as errors.
 """
 
 from __future__ import annotations
@@ -745,7 +747,8 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         sentences = by_sentence
     contexts: dict[int, Statement] = {}
     anchors = anchors if anchors is not None else claim_anchors(facts)
-    for clause in clauses if clauses is not None else clauses_of(tokens):
+    clauses = clauses if clauses is not None else clauses_of(tokens)
+    for number, clause in enumerate(clauses):
         if skip and any(i in skip for i in clause):
             continue
         if not any(stems[i] in anchors for i in clause):
@@ -772,12 +775,48 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
                 weight, words = _shared(contexts[sentence], fact.statement)
                 if weight >= ALIGN_MIN_WEIGHT and words >= ALIGN_MIN_WORDS:
                     aligned.append((weight, fact))
+        if not aligned and number and _continues(tokens, clause):
+            claim, aligned = _continued(claim, tokens, stems, negated, clauses[number - 1], facts, question_stems)
         contradiction = _contradicted(claim, clause, aligned, tokens, stems, negated, sentences) if aligned else None
         if contradiction is None and claim.directed:
             contradiction = _contradicted_direction(claim, clause, facts)
         if contradiction is not None:
             found.append(contradiction)
     return ClaimCheck(found, frozenset(aligned_clauses))
+
+
+_RELATIVES = frozenset("which that this".split())
+
+
+def _continues(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
+    """A clause continuing the statement before it, its subject ("..., which increases
+    overfitting", "This reduces overfitting."): a relative word followed by what it says, not
+    by a noun of its own ("this layer ...")."""
+    if len(clause) < 2 or tokens[clause[0]].lower not in _RELATIVES:
+        return False
+    following = tokens[clause[1]]
+    direction, quality = _lexicon()
+    return (following.stop or following.stem in direction or following.stem in quality
+            or (following.lower.endswith("s") and not following.lower.endswith("ss")))
+
+
+def _continued(claim: Statement, tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
+               before: Sequence[int], facts: Sequence[Fact],
+               question_stems: frozenset[str]) -> tuple[Statement, list[tuple[float, Fact]]]:
+    """The claim of a clause continuing the one BEFORE it, said of that clause's subject (its
+    first word that is no function word), and the facts it aligns with: those holding every
+    word of it, at least two (question words too: "dropout ... which increases overfitting"
+    speaks of the question's own terms, so they are all it has)."""
+    subject = next((i for i in before if not tokens[i].stop), None)
+    if subject is None or negated[subject] or stems[subject] in claim.weights:
+        return claim, []
+    said = statement_of(tokens, stems, negated, [subject], question_stems)
+    if not said.weights:
+        return claim, []
+    claim = replace(claim, weights={**said.weights, **claim.weights})
+    aligned = [(sum(claim.weights.values()), fact) for fact in facts
+               if len(claim.weights) >= ALIGN_MIN_WORDS and claim.weights.keys() <= fact.statement.weights.keys()]
+    return claim, aligned
 
 
 def _contradicted(claim: Statement, clause: Sequence[int], aligned: list[tuple[float, Fact]],
