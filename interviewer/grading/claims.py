@@ -339,6 +339,58 @@ def list_tokens(tokens: Sequence[Token], stems: Sequence[str] | None = None,
     return frozenset(listed)
 
 
+# --- beliefs set aside ---------------------------------------------------------------------
+
+# Words that introduce a belief the answer names in order to set it aside, not to assert it:
+# "a common misconception is that ...", "it's wrongly assumed that ...", "people often think
+# ...", "unlike X, which ...". What they introduce runs to the end of the sentence or to a word
+# turning back to what the answer asserts ("..., but in fact ...").
+_SETS_ASIDE = frozenset(
+    "misconception misconceptions myth myths mistake mistakes misunderstanding fallacy "
+    "wrongly incorrectly mistakenly falsely erroneously".split())
+_BELIEF_VERBS = frozenset(
+    "think thinks thought believe believes believed assume assumes assumed claim claims claimed say says said "
+    "expect expects expected".split())
+_OTHERS = frozenset("people many some others beginners newcomers everyone folks often commonly".split())
+_TURNS = frozenset("but however actually though although yet whereas instead".split())
+# "unlike X" (and "as opposed to X", "contrary to X") sets X aside with a relative clause
+# describing it, not what the sentence goes on to say.
+_CONTRASTS = frozenset("unlike opposed contrary".split())
+_RELATIVES = frozenset("which that who whose where".split())
+
+
+def set_aside_tokens(tokens: Sequence[Token]) -> frozenset[int]:
+    """Indices of the tokens that state a belief the answer sets aside (see above)."""
+    aside: set[int] = set()
+    for index, token in enumerate(tokens):
+        lower = token.lower
+        if lower in _CONTRASTS:
+            clause = token.clause
+            relative_next = False
+            for later in range(index, len(tokens)):
+                word = tokens[later]
+                if word.sentence != token.sentence:
+                    break
+                if word.clause != clause:
+                    if relative_next or word.lower not in _RELATIVES:
+                        break
+                    relative_next, clause = True, word.clause
+                aside.add(later)
+            continue
+        believed = lower in _BELIEF_VERBS and any(
+            tokens[before].lower in _OTHERS and tokens[before].sentence == token.sentence
+            for before in range(max(0, index - 3), index))
+        if lower not in _SETS_ASIDE and not believed:
+            continue
+        for later in range(index, len(tokens)):
+            word = tokens[later]
+            if word.sentence != token.sentence or word.lower in _TURNS or (
+                    word.lower == "fact" and later and tokens[later - 1].lower == "in"):
+                break
+            aside.add(later)
+    return frozenset(aside)
+
+
 # --- claims ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -365,9 +365,9 @@ class EmbeddingGrader:
             return build_grade(score=0.0, similarity=0.0, findings=lexical, evidence=evidence,
                                signals=lexical_signals(evidence, 0.0), grader=self.name,
                                version=self.version, details={})
-        # A clause that contradicts the reference is no evidence; one inside a list of terms
-        # earns little.
-        wrong = evidence.wrong_tokens
+        # A clause that contradicts the reference, or states a belief the answer sets aside, is
+        # no evidence; one inside a list of terms earns little.
+        wrong = evidence.wrong_tokens | evidence.set_aside
         kept = [k for k, vector in enumerate(encoded.spans)
                 if vector is not None and not wrong.intersection(units[k][2])]
         findings = lexical

@@ -25,6 +25,7 @@ from interviewer.grading.claims import (
     facts_of,
     is_lowering,
     list_tokens,
+    set_aside_tokens,
     rubric_words,
     speaks_of_preventing,
 )
@@ -534,11 +535,13 @@ def _contains_sequence(answer: Answer, sequence: tuple[str, ...]) -> tuple[int, 
     return ()
 
 
-def match_misconceptions(prepared: PreparedRubric, answer: Answer) -> list[MisconceptionMatch]:
+def match_misconceptions(prepared: PreparedRubric, answer: Answer,
+                         excluded: frozenset[int] = frozenset()) -> list[MisconceptionMatch]:
     """Misconceptions the answer asserts: the misconception's words in one clause, with the
     polarity written in the rubric, including the words that make it wrong (those no part of
     the correct material uses). A misconception made only of words a correct answer also
-    uses must be said in its order, its words close together in one clause."""
+    uses must be said in its order, its words close together in one clause (EXCLUDED: tokens
+    of beliefs set aside, where no misconception is asserted)."""
     found = []
     for item in prepared.misconceptions:
         for phrase, statement_negated, distinct, sequence in zip(
@@ -564,7 +567,7 @@ def match_misconceptions(prepared: PreparedRubric, answer: Answer) -> list[Misco
                 indices = hit.token_indices
             else:
                 indices = _contains_sequence(answer, sequence)
-                if not indices:
+                if not indices or not excluded.isdisjoint(indices):
                     continue
             clause = answer.tokens[indices[0]].clause
             clause_negated = sum(
@@ -636,6 +639,7 @@ class LexicalEvidence:
     overlap: Overlap
     extras: dict[str, float] = field(default_factory=dict)
     listed: frozenset[int] = frozenset()  # tokens in lists of terms
+    set_aside: frozenset[int] = frozenset()  # tokens of beliefs the answer sets aside
     contradictions: list[Contradiction] = field(default_factory=list)
     explained_share: float = 1.0  # content weight of the answer that sits in statements
     # content weight of its statements that speaks to a fact of the reference without contradicting it
@@ -694,16 +698,20 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
     answer = read_answer(answer_text, prepared)
     listed = list_tokens(answer.tokens, answer.stems, prepared.words, answer_text, spoken=spoken,
                          clauses=answer.clauses)
+    # A belief the answer names to set aside ("a common misconception is that ...") is no claim
+    # of its own: neither evidence, nor a denial, nor a contradiction or misconception.
+    aside = set_aside_tokens(answer.tokens)
+    unasserted = listed | aside
     claims = check_claims(answer.tokens, answer.stems, answer.negated, prepared.facts,
-                          prepared.question_stems, skip=listed, clauses=answer.clauses, sentences=answer.sentences,
-                          anchors=prepared.fact_anchors)
+                          prepared.question_stems, skip=unasserted, clauses=answer.clauses,
+                          sentences=answer.sentences, anchors=prepared.fact_anchors)
     contradictions = claims.contradictions
     wrong = frozenset(i for c in contradictions for i in c.token_indices)
-    statements = restricted(answer, listed | wrong)
+    statements = restricted(answer, unasserted | wrong)
     concepts = [match_concept(c, statements) for c in prepared.concepts]
     if listed:
         # A concept named only in a list of terms: little credit, quoted from the list.
-        loose = restricted(answer, wrong)
+        loose = restricted(answer, wrong | aside)
         for index, c in enumerate(prepared.concepts):
             from_list = match_concept(c, loose)
             credit = prepared.list_credit * from_list.strength
@@ -717,13 +725,14 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
             index = _contradicted_concept(prepared, found, named)
             if index is not None and concepts[index].error is None:
                 concepts[index] = ConceptMatch(prepared.concepts[index], 0.0, None, False, error=error)
-    misconceptions = match_misconceptions(prepared, restricted(answer, listed))
+    misconceptions = match_misconceptions(prepared, restricted(answer, unasserted), aside)
     caught = bool(contradictions or misconceptions or any(m.negated for m in concepts))
     return LexicalEvidence(
         prepared, answer, concepts, misconceptions,
         overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
         explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
         # Only an answer caught stating something false is asked how much of it the facts back.
-        supported_share=supported_share(answer.tokens, answer.stems, claims, skip=listed, wrong=wrong,
+        set_aside=aside,
+        supported_share=supported_share(answer.tokens, answer.stems, claims, skip=unasserted, wrong=wrong,
                                         clauses=answer.clauses) if caught else 1.0,
     )
