@@ -1,5 +1,5 @@
 """A belief the answer names in order to set it aside ("a common misconception is that ...",
-"people often think ...", "unlike X, which ...") is not the candidate's claim: it draws no
+"people often think ...", "unlike X, which ...", "differs from X") is not the candidate's claim: it draws no
 misconception warning, no denial and no contradiction, with both graders and the real
 packaged model, while the same belief asserted still does."""
 
@@ -48,6 +48,11 @@ def wrong_warnings(result):
      "Dropout switches off a random set of neurons at every training step. Unlike DropConnect, which "
      "randomly zeroes weights, dropout zeroes whole activations, and at inference every neuron is used.",
      "Dropout randomly zeroes weights at every training step, and at inference every neuron is used."),
+    ("dl-nlp/q6-tokenization",
+     "Tokenization is different from stemming: it splits the text into tokens such as words or subwords "
+     "and maps each to an id from the vocabulary.",
+     "Tokenization means stemming: it splits the text into tokens such as words or subwords and maps each "
+     "to an id from the vocabulary."),
 ])
 def test_a_belief_set_aside_is_not_asserted(grader, bank, question_id, set_aside, asserted):
     named = grade(grader, bank, question_id, set_aside)

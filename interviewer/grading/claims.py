@@ -353,9 +353,10 @@ _BELIEF_VERBS = frozenset(
     "expect expects expected".split())
 _OTHERS = frozenset("people many some others beginners newcomers everyone folks often commonly".split())
 _TURNS = frozenset("but however actually though although yet whereas instead".split())
-# "unlike X" (and "as opposed to X", "contrary to X") sets X aside with a relative clause
-# describing it, not what the sentence goes on to say.
+# "unlike X" (and "as opposed to X", "contrary to X", "differs from X") sets X aside with a
+# relative clause describing it, not what the sentence goes on to say.
 _CONTRASTS = frozenset("unlike opposed contrary".split())
+_DIFFERS = frozenset("differs differ different distinct".split())
 _RELATIVES = frozenset("which that who whose where".split())
 
 
@@ -364,7 +365,8 @@ def set_aside_tokens(tokens: Sequence[Token]) -> frozenset[int]:
     aside: set[int] = set()
     for index, token in enumerate(tokens):
         lower = token.lower
-        if lower in _CONTRASTS:
+        if lower in _CONTRASTS or (lower in _DIFFERS and index + 1 < len(tokens)
+                                   and tokens[index + 1].lower == "from"):
             clause = token.clause
             relative_next = False
             for later in range(index, len(tokens)):
