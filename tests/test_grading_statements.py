@@ -128,3 +128,17 @@ def test_a_pronoun_speaks_of_the_subject_before_it_so_swapped_roles_are_caught()
     assert caught.has_warning(WarningKind.contradiction), caught.warnings
     assert not fine.has_warning(WarningKind.contradiction), fine.warnings
     assert caught.score < 30 <= fine.score
+
+
+def test_patience_said_as_a_stretch_of_time_and_a_pronoun_after_a_plain_verb_are_no_false_alarms():
+    # "has not improved for a few epochs" denies the improvement, not the epochs of patience; and
+    # after "Training stops before the network starts memorizing ...", "it" may be any of those
+    # nouns, so "it generalizes better" says nothing of training against validation.
+    answer = ("Early stopping keeps an eye on the validation loss and ends the run once it has not improved "
+              "for a few epochs. Training halts before the network starts memorizing the training data, so it "
+              "generalizes better to unseen data.")
+    grade = _grade("dl-nlp/q13-early-stopping", answer)
+    wrong = [w for w in grade.warnings
+             if w.kind in (WarningKind.contradiction, WarningKind.negated_concept, WarningKind.misconception)]
+    assert wrong == [], wrong
+    assert grade.score >= 60

@@ -924,6 +924,7 @@ def _backing(claim: Statement, fact: Fact, kind: str, contested: object) -> Stat
 
 
 _PRONOUNS = frozenset("it it's its they this".split())
+_COPULAS = frozenset("is are was were".split())
 
 
 def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
@@ -935,9 +936,12 @@ def _with_antecedent(claim: Statement, tokens: Sequence[Token], stems: Sequence[
         return claim
     before = [i for i in sentences[tokens[clause[0]].sentence] if i < clause[0]]
     # the clause just before it, opening with the member it is about (its subject)
-    subject = next((i for i in before if tokens[i].clause == tokens[before[-1]].clause and not tokens[i].stop),
-                   None) if before else None
-    if subject is None or negated[subject]:
+    previous = [i for i in before if tokens[i].clause == tokens[before[-1]].clause] if before else []
+    subject = next((i for i in previous if not tokens[i].stop), None)
+    # only a clause saying what its subject is makes that subject what "it" means next; after
+    # "Training stops before the network starts memorizing ..., so it generalizes better", "it"
+    # may be any of its nouns
+    if subject is None or negated[subject] or not any(tokens[i].lower in _COPULAS for i in previous):
         return claim
     extra = {k: frozenset({alternative}) for k, alternative in _exclusive_index().get(stems[subject], ())
              if k not in claim.exclusive}

@@ -266,7 +266,13 @@ def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
         if cue is not None and not token.stop and token.lower not in NEGATION_TRANSPARENT:
             flags[index] = True
             cue = None  # the first content word after the cue is what it negates
+        elif (token.lower in _CEASING and index + 1 < len(tokens) and tokens[index + 1].lower.endswith("ing")
+              and tokens[index + 1].clause == token.clause):
+            flags[index + 1] = True  # "stops improving" says it no longer improves
     return flags
+
+
+_CEASING = frozenset("stop stops stopped cease ceases ceased".split())
 
 
 # How far a negation reaches. Its cue denies the first content word after it; "no" denies
@@ -295,7 +301,19 @@ _NO_IDIOMS = frozenset("matter doubt".split())  # "no matter what", "no doubt"
 # A light verb in the passive denies its subject: "the base case is not included".
 _PASSIVE_LIGHT_VERBS = frozenset("included used applied contained involved captured".split())
 # Words that end what a negation reaches.
-_SCOPE_BREAKERS = frozenset("and so which that who whom whose where when then since unless until if as than".split())
+# (a verb's object also ends at an adjunct of time: "has not improved for a few epochs" denies no
+# epochs; see _is_duration)
+_SCOPE_BREAKERS = frozenset(
+    "and so which that who whom whose where when then since unless until if as than during after within "
+    "throughout".split())
+_FEW = frozenset("few several many multiple couple".split())
+
+
+def _is_duration(tokens: list[Token], index: int) -> bool:
+    """ "for" opening a stretch of time ("for a few epochs", "for 5 steps"), not a purpose."""
+    following = [t.lower for t in tokens[index + 1 : index + 3]]
+    return bool(following) and (following[0] in _FEW or following[0].isdigit()
+                                or (following[0] == "a" and following[1:2] and following[1] in _FEW))
 _NOUN_CUES = frozenset("none nothing neither nor without".split())
 _WIDE_REACH = 6  # content words a negation reaches past a light verb, prevention or evaluation
 
@@ -327,7 +345,8 @@ def negation_scope(tokens: list[Token]) -> NegationScope:
             if mode == "first" and (word.lower in _NOT_A_DENIAL or idiom or need):
                 break
             if word.stop or word.lower in NEGATION_TRANSPARENT:
-                if word.lower in _SCOPE_BREAKERS and mode != "first":
+                if (word.lower in _SCOPE_BREAKERS or (word.lower == "for" and _is_duration(tokens, index))) \
+                        and mode != "first":
                     break
                 continue
             if mode == "first":
