@@ -368,15 +368,15 @@ def set_aside_tokens(tokens: Sequence[Token]) -> frozenset[int]:
         if lower in _CONTRASTS or (lower in _DIFFERS and index + 1 < len(tokens)
                                    and tokens[index + 1].lower == "from"):
             clause = token.clause
-            relative_next = False
+            took_relative = False
             for later in range(index, len(tokens)):
                 word = tokens[later]
                 if word.sentence != token.sentence:
                     break
                 if word.clause != clause:
-                    if relative_next or word.lower not in _RELATIVES:
+                    if took_relative or word.lower not in _RELATIVES:
                         break
-                    relative_next, clause = True, word.clause
+                    took_relative, clause = True, word.clause
                 aside.add(later)
             continue
         believed = lower in _BELIEF_VERBS and any(

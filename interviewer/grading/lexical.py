@@ -730,9 +730,8 @@ def analyse(question: Question, rubric: Rubric, answer_text: str, *, spoken: boo
     return LexicalEvidence(
         prepared, answer, concepts, misconceptions,
         overlap(prepared, answer, wrong), listed=listed, contradictions=contradictions,
-        explained_share=_explained_share_of(answer.tokens, answer.stems, listed),
+        explained_share=_explained_share_of(answer.tokens, answer.stems, listed), set_aside=aside,
         # Only an answer caught stating something false is asked how much of it the facts back.
-        set_aside=aside,
         supported_share=supported_share(answer.tokens, answer.stems, claims, skip=unasserted, wrong=wrong,
                                         clauses=answer.clauses) if caught else 1.0,
     )

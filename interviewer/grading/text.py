@@ -249,6 +249,9 @@ def stem_weight(stem_text: str) -> float:
     return max(0.05, _MAX_ZIPF - value)
 
 
+_CEASING = frozenset("stop stops stopped cease ceases ceased".split())
+
+
 def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
     """Whether each content word is governed by a negation cue: the cue comes before it in
     the same clause, at most `reach` words earlier, with only stop words between ("does not
@@ -270,9 +273,6 @@ def negated_tokens(tokens: list[Token], reach: int = 3) -> list[bool]:
               and tokens[index + 1].clause == token.clause):
             flags[index + 1] = True  # "stops improving" says it no longer improves
     return flags
-
-
-_CEASING = frozenset("stop stops stopped cease ceases ceased".split())
 
 
 # How far a negation reaches. Its cue denies the first content word after it; "no" denies
@@ -307,15 +307,16 @@ _SCOPE_BREAKERS = frozenset(
     "and so which that who whom whose where when then since unless until if as than during after within "
     "throughout".split())
 _FEW = frozenset("few several many multiple couple".split())
+_NOUN_CUES = frozenset("none nothing neither nor without".split())
+_WIDE_REACH = 6  # content words a negation reaches past a light verb, prevention or evaluation
 
 
 def _is_duration(tokens: list[Token], index: int) -> bool:
-    """ "for" opening a stretch of time ("for a few epochs", "for 5 steps"), not a purpose."""
+    """Whether the "for" at INDEX opens a stretch of time ("for a few epochs", "for 5 steps"),
+    not a purpose ("required for neural networks")."""
     following = [t.lower for t in tokens[index + 1 : index + 3]]
     return bool(following) and (following[0] in _FEW or following[0].isdigit()
-                                or (following[0] == "a" and following[1:2] and following[1] in _FEW))
-_NOUN_CUES = frozenset("none nothing neither nor without".split())
-_WIDE_REACH = 6  # content words a negation reaches past a light verb, prevention or evaluation
+                                or (following[0] == "a" and len(following) > 1 and following[1] in _FEW))
 
 
 class NegationScope(NamedTuple):
