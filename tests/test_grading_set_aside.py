@@ -68,3 +68,12 @@ def test_the_answer_turning_back_asserts_again(grader, bank):
                    "Many people think it only matters during training, but dropout is applied at inference "
                    "time as well, on the same neurons.")
     assert any(w.kind is WarningKind.misconception for w in result.warnings), result.warnings
+
+
+def test_only_a_relative_clause_describing_the_contrasted_thing_is_set_aside(grader, bank):
+    # "Unlike batch norm, this is applied ..." speaks of dropout again: "this" opens no
+    # description of batch norm.
+    result = grade(grader, bank, "dl-nlp/q14-dropout",
+                   "Dropout switches off random neurons while training. Unlike batch norm, this is applied at "
+                   "inference time too, on the same neurons.")
+    assert any(w.kind is WarningKind.misconception for w in result.warnings), result.warnings

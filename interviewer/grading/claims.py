@@ -357,7 +357,7 @@ _TURNS = frozenset("but however actually though although yet whereas instead".sp
 # relative clause describing it, not what the sentence goes on to say.
 _CONTRASTS = frozenset("unlike opposed contrary".split())
 _DIFFERS = frozenset("differs differ different distinct".split())
-_RELATIVES = frozenset("which that who whose where".split())
+_DESCRIBING = frozenset("which that who whose where".split())  # a relative clause describing X
 
 
 def set_aside_tokens(tokens: Sequence[Token]) -> frozenset[int]:
@@ -374,7 +374,7 @@ def set_aside_tokens(tokens: Sequence[Token]) -> frozenset[int]:
                 if word.sentence != token.sentence:
                     break
                 if word.clause != clause:
-                    if took_relative or word.lower not in _RELATIVES:
+                    if took_relative or word.lower not in _DESCRIBING:
                         break
                     took_relative, clause = True, word.clause
                 aside.add(later)
@@ -417,6 +417,11 @@ class Statement:
     directed: frozenset[str] = frozenset()
 
 
+def _rather_than(tokens: Sequence[Token], i: int) -> bool:
+    """Whether token I is the "than" of "rather than"."""
+    return tokens[i].lower == "than" and i > 0 and tokens[i - 1].lower == "rather"
+
+
 def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequence[bool],
                  indices: Iterable[int], question_stems: frozenset[str]) -> Statement:
     direction_words, quality_words = _lexicon()
@@ -442,7 +447,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     for i in indices:
         token, value = tokens[i], stems[i]
         lower = token.lower
-        contrast = lower == "instead" or (lower == "than" and i > 0 and tokens[i - 1].lower == "rather")
+        contrast = lower == "instead" or _rather_than(tokens, i)
         if lower in NEGATION_CUES or contrast:
             # "rather than X" and "instead of X" deny everything after them in the clause
             scope, cue_at = token.clause, (len(tokens) if contrast else i)
@@ -516,7 +521,7 @@ def statement_of(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
         last_cue = None
         for i in indices:
             token = tokens[i]
-            if token.lower in NEGATION_CUES or (token.lower == "than" and i > 0 and tokens[i - 1].lower == "rather"):
+            if token.lower in NEGATION_CUES or _rather_than(tokens, i):
                 last_cue = token.lower
             elif flags[i] and last_cue not in _CONTRAST_CUES:
                 groups = exclusive_index.get(stems[i])
@@ -839,14 +844,14 @@ def check_claims(tokens: Sequence[Token], stems: Sequence[str], negated: Sequenc
     return ClaimCheck(found, frozenset(aligned_clauses))
 
 
-_RELATIVES = frozenset("which that this".split())
+_CONTINUING = frozenset("which that this".split())
 
 
 def _continues(tokens: Sequence[Token], clause: Sequence[int]) -> bool:
     """A clause continuing the statement before it, its subject ("..., which increases
     overfitting", "This reduces overfitting."): a relative word followed by what it says, not
     by a noun of its own ("this layer ...")."""
-    if len(clause) < 2 or tokens[clause[0]].lower not in _RELATIVES:
+    if len(clause) < 2 or tokens[clause[0]].lower not in _CONTINUING:
         return False
     following = tokens[clause[1]]
     direction, quality = _lexicon()
