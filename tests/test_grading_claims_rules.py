@@ -53,6 +53,17 @@ def contradictions(result):
     return [w.message for w in result.warnings if w.kind in (WarningKind.contradiction, WarningKind.negated_concept)]
 
 
+def assert_shown_as_error(right, wrong, label, quoted):
+    """The correct answer covers LABEL without a contradiction; the false one draws one, shows
+    LABEL missing with its QUOTED words as the error, and scores well below."""
+    assert not contradictions(right), right.warnings
+    assert concept(right, label).status is ConceptStatus.covered
+    assert contradictions(wrong), wrong.warnings
+    found = concept(wrong, label)
+    assert found.status is ConceptStatus.missing and quoted in found.error
+    assert right.score > wrong.score + 25, (right.score, wrong.score)
+
+
 # --- a misconception made only of a correct answer's words --------------------------------
 
 OPTIMIZER = "tf/q4-optimizer-purpose"
@@ -155,12 +166,7 @@ def test_instead_of_another_member_of_the_set_denies_the_term(grader, bank):
     right = grade(grader, bank, "dl-nlp/q13-early-stopping",
                   EARLY_STOPPING + "With restore_best_weights it goes back to the weights of the best epoch instead of "
                   "keeping the last ones.")
-    assert contradictions(wrong), wrong.warnings
-    restore = concept(wrong, "Restore Best")
-    assert restore.status is ConceptStatus.missing and "final epoch instead of the best epoch" in restore.error
-    assert not contradictions(right), right.warnings
-    assert concept(right, "Restore Best").status is ConceptStatus.covered
-    assert right.score > wrong.score + 25, (right.score, wrong.score)
+    assert_shown_as_error(right, wrong, "Restore Best", "final epoch instead of the best epoch")
 
 
 # --- "A rather than B" against "B rather than A" ------------------------------------------
@@ -179,12 +185,7 @@ def test_a_contrast_with_its_roles_swapped_contradicts_the_reference(grader, ban
                   RESTORE_BEST_CONTEXT + "the best epoch's weights rather than the last epoch's.")
     wrong = grade(grader, bank, "dl-nlp/q13-early-stopping",
                   RESTORE_BEST_CONTEXT + "the last epoch's weights rather than the best epoch's.")
-    assert not contradictions(right), right.warnings
-    assert concept(right, "Restore Best").status is ConceptStatus.covered
-    assert contradictions(wrong), wrong.warnings
-    restore = concept(wrong, "Restore Best")
-    assert restore.status is ConceptStatus.missing and "last epoch's weights rather than the best" in restore.error
-    assert right.score > wrong.score + 25, (right.score, wrong.score)
+    assert_shown_as_error(right, wrong, "Restore Best", "last epoch's weights rather than the best")
 
 
 # --- a direction stated on a term -----------------------------------------------------------
@@ -211,12 +212,7 @@ def test_a_direction_stated_on_the_references_term_is_compared_with_its_own(grad
     and too common (one is the question's own) to align the clause with the fact by weight."""
     fine = grade(grader, bank, "dl-nlp/q17-autoencoder-latent", LATENT_OPENING + right + LATENT_CLOSING)
     caught = grade(grader, bank, "dl-nlp/q17-autoencoder-latent", LATENT_OPENING + wrong + LATENT_CLOSING)
-    assert not contradictions(fine), fine.warnings
-    assert concept(fine, "Latent Dimension").status is ConceptStatus.covered
-    assert contradictions(caught), caught.warnings
-    latent = concept(caught, "Latent Dimension")
-    assert latent.status is ConceptStatus.missing and quoted in latent.error
-    assert fine.score > caught.score + 25, (fine.score, caught.score)
+    assert_shown_as_error(fine, caught, "Latent Dimension", quoted)
 
 
 # --- a relative clause continues the statement before it ------------------------------------
@@ -236,9 +232,4 @@ def test_a_relative_clause_says_its_predicate_of_the_subject_before_it(grader, b
     fine = grade(grader, bank, "dl-nlp/q14-dropout", DROPOUT_RIGHT)
     caught = grade(grader, bank, "dl-nlp/q14-dropout",
                    DROPOUT_RIGHT.replace("which reduces overfitting", "which increases overfitting"))
-    assert not contradictions(fine), fine.warnings
-    assert concept(fine, "Regularization").status is ConceptStatus.covered
-    assert contradictions(caught), caught.warnings
-    regularization = concept(caught, "Regularization")
-    assert regularization.status is ConceptStatus.missing and "which increases overfitting" in regularization.error
-    assert fine.score > caught.score + 25, (fine.score, caught.score)
+    assert_shown_as_error(fine, caught, "Regularization", "which increases overfitting")
