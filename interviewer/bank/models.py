@@ -53,6 +53,11 @@ class Concept(BaseModel):
     label: str
     aliases: list[str] = Field(default_factory=list)
     description: str = ""
+    restatements: list[str] = Field(
+        default_factory=list,
+        description="the concept said in plain words, without its terms, as a candidate who knows the idea "
+                    "but not its names would say it; matched by meaning",
+    )
     weight: float = Field(default=1.0, gt=0, le=10)
     required: bool = False
     follow_up: str = Field(default="", description="the question to ask when an answer misses this concept")

@@ -452,7 +452,8 @@ def _field_questions() -> list[tuple[str, str]]:
 
 
 def _concept_texts(concept: Any) -> list[str]:
-    return [*concept.phrases, *([concept.description] if concept.description.strip() else [])]
+    return [*concept.phrases, *([concept.description] if concept.description.strip() else []),
+            *(text for text in concept.restatements if text.strip())]
 
 
 def _fuse(lexical: ConceptFinding, negated: bool, semantic: float, evidence: LexicalEvidence,
