@@ -299,7 +299,7 @@ def test_rubric_with_unknown_concept_field(tmp_path):
     bank = write_bank(tmp_path, rubrics=RUBRICS.replace("weight: 2", "weigth: 2"))
     result = invoke("bank", "validate", str(bank))
     assert_bad(result, "rubrics/mini.yaml", "line 8", "rubric for mini/q2-attention", "concept 'queries keys values'",
-               "unknown field 'weigth'", "allowed: label, aliases, description, weight, required")
+               "unknown field 'weigth'", "allowed: label, aliases, description, restatements, weight, required")
     # the faulty rubric is reported once, not again as a missing one
     assert "has no rubric" not in result.output
 
