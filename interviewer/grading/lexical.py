@@ -47,7 +47,7 @@ from interviewer.grading.text import (
 QUESTION_WORD_FACTOR = 0.1
 # A phrase whose words are spread over several sentences counts this much.
 SCATTERED_FACTOR = 0.75
-# The description is looser evidence than the label or an alias: at most "partly".
+# The description and the restatements are looser evidence than the label or an alias: at most "partly".
 DESCRIPTION_FACTOR = 0.6
 COVERED_AT = 0.75
 PARTLY_AT = 0.4
@@ -106,6 +106,9 @@ class PreparedConcept:
     may_be_negated: tuple[bool, ...]
     # put as preventing something ("prevents co-adaptation"): denying the prevention denies it
     prevents: bool = False
+    # the concept in plain words: loose evidence, like the description
+    restatements: tuple[Phrase, ...] = ()
+    restatements_negatable: tuple[bool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,7 +212,11 @@ def prepare(question: Question, rubric: Rubric) -> PreparedRubric:
             prevents or _phrase_negated_in(reference_tokens, reference_negated, p)
             or any(t.lower in NEGATION_CUES for t in tokenize(p.text))
             for p in (*phrases, *([description] if description else [])))
-        concepts.append(PreparedConcept(concept, phrases, description, may_be_negated, prevents))
+        restatements = tuple(p for p in (_phrase(text, question_stems) for text in concept.restatements) if p)
+        restatements_negatable = tuple(
+            prevents or any(t.lower in NEGATION_CUES for t in tokenize(p.text)) for p in restatements)
+        concepts.append(PreparedConcept(concept, phrases, description, may_be_negated, prevents,
+                                        restatements, restatements_negatable))
 
     correct_stems = set(reference_stems) | set(question_stems)
     for concept in rubric.concepts:
@@ -454,6 +461,10 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
         loose = match_phrase(prepared.description, answer)
         candidates.append(PhraseMatch(DESCRIPTION_FACTOR * loose.strength, loose.token_indices, loose.negated,
                                       loose.prevention_denied))
+    for restatement in prepared.restatements:
+        loose = match_phrase(restatement, answer)
+        candidates.append(PhraseMatch(DESCRIPTION_FACTOR * loose.strength, loose.token_indices, loose.negated,
+                                      loose.prevention_denied))
     best, best_at = NO_MATCH, -1
     for at, found in enumerate(candidates):
         if found.strength > best.strength:
@@ -474,8 +485,9 @@ def match_concept(prepared: PreparedConcept, answer: Answer) -> ConceptMatch:
         return not may_be_negated or (prepared.prevents and any(
             answer.denied[i] and is_lowering(answer.stems[i]) for i in found.token_indices))
 
-    if best_at >= 0 and denies(best, prepared.may_be_negated[best_at]):
-        verdicts = [denies(found, flag) for found, flag in zip(candidates, prepared.may_be_negated)]
+    negatable = (*prepared.may_be_negated, *prepared.restatements_negatable)
+    if best_at >= 0 and denies(best, negatable[best_at]):
+        verdicts = [denies(found, flag) for found, flag in zip(candidates, negatable)]
         # Denied in one place, stated in another ("can't rely on a few neurons" beside "it
         # zeroes a fraction of the units"): the statement stands.
         # (a statement elsewhere, not side words of the denying clause: "can't keep the best
