@@ -47,6 +47,7 @@ SEMANTIC_CREDIT = 0.7
 RESTATED_FLOOR = 0.38
 RESTATED_FULL = 0.52
 RESTATED_CREDIT = 1.0
+RESTATED_MARGIN = 0.03
 PARROT_SOFT_RECALL = 0.45
 # MiniLM cosine of unrelated texts is about 0 to 0.15.
 OFF_TOPIC_COSINE = 0.15
@@ -390,19 +391,22 @@ class EmbeddingGrader:
         if kept:
             unit_matrix = without_direction(np.stack([encoded.spans[k] for k in kept]), question)
             similarities = rubric.matrix @ unit_matrix.T  # concept texts x answer parts
+            # Meaning without the concept's words is the benefit of the doubt, which an answer
+            # caught stating something false does not get: MiniLM hardly tells a statement from
+            # its opposite ("keeps the last epoch's weights" for "rolls back to the best epoch").
+            caught = bool(evidence.misconceptions) or any(m.negated or m.error is not None for m in evidence.concepts)
+            plain = None if caught else _restated_by_unit(similarities, rubric)
             findings = []
             for index, (finding, match) in enumerate(zip(lexical, evidence.concepts)):
-                block = similarities[rubric.rows[index] : rubric.rows[index + 1]]
-                named = block[: block.shape[0] - rubric.restated[index]]
-                restated = block[block.shape[0] - rubric.restated[index]:]
-                flat = int(named.argmax())
+                block = similarities[rubric.rows[index] : rubric.rows[index + 1] - rubric.restated[index]]
+                flat = int(block.argmax())
                 best_unit = units[kept[flat % block.shape[1]]]
-                semantic, credit = semantic_strength(float(named.flat[flat])), SEMANTIC_CREDIT
-                if restated.size:
-                    flat = int(restated.argmax())
-                    plain = restated_strength(float(restated.flat[flat]))
-                    if RESTATED_CREDIT * plain > credit * semantic:
-                        semantic, credit, best_unit = plain, RESTATED_CREDIT, units[kept[flat % block.shape[1]]]
+                semantic, credit = semantic_strength(float(block.flat[flat])), SEMANTIC_CREDIT
+                if plain is not None and plain[index].max() > -1.0:
+                    at = int(plain[index].argmax())
+                    restated = restated_strength(float(plain[index, at]))
+                    if RESTATED_CREDIT * restated > credit * semantic:
+                        semantic, credit, best_unit = restated, RESTATED_CREDIT, units[kept[at]]
                 if evidence.listed.issuperset(best_unit[2]):
                     semantic *= evidence.prepared.list_credit
                 findings.append(_fuse(finding, match.negated or match.error is not None, semantic, credit,
@@ -472,6 +476,24 @@ class _FieldVectors:
 
 def _field_questions() -> list[tuple[str, str]]:
     return [(item.question.prompt, item.question.reference_answer) for item in field_items()]
+
+
+def _restated_by_unit(similarities: Any, rubric: _RubricVectors) -> Any:
+    """Per concept and part of the answer, the best cosine with the concept's restatements,
+    kept only where the part is about that concept more than any other (within
+    RESTATED_MARGIN); -1 elsewhere. One clause says one thing: a short answer's only sentence,
+    near the question's whole topic, is not every concept stated at once. None when the
+    rubric has no restatements."""
+    import numpy as np
+
+    if not any(rubric.restated):
+        return None
+    plain = np.full((len(rubric.restated), similarities.shape[1]), -1.0, dtype=np.float32)
+    for index, count in enumerate(rubric.restated):
+        if count:
+            plain[index] = similarities[rubric.rows[index + 1] - count : rubric.rows[index + 1]].max(axis=0)
+    plain[plain < plain.max(axis=0, keepdims=True) - RESTATED_MARGIN] = -1.0
+    return plain
 
 
 def _restatements(concept: Any) -> list[str]:
