@@ -58,7 +58,7 @@ def _both(grader, question_id: str, answer: str):
 def test_every_shipped_concept_is_restated_without_its_terms():
     for item in BANK:
         for concept in item.rubric.concepts:
-            assert 2 <= len(concept.restatements) <= 4, (item.question.id, concept.label)
+            assert 3 <= len(concept.restatements) <= 6, (item.question.id, concept.label)
             for text in concept.restatements:
                 assert text.strip().endswith(".") and "\n" not in text.strip(), text
                 for phrase in concept.phrases:

@@ -51,7 +51,8 @@ SCATTERED_FACTOR = 0.75
 DESCRIPTION_FACTOR = 0.6
 COVERED_AT = 0.75
 PARTLY_AT = 0.4
-_SUBJECT_PRONOUNS = frozenset("it it's its this they them".split())
+# (subject forms only: "replace them with compact vectors" says nothing of what "them" is)
+_SUBJECT_PRONOUNS = frozenset("it it's this they these".split())
 # Rubrics with at least this share of concepts written as statements get the wide negation scope.
 WIDE_NEGATION_AUTHORITY = 0.5
 MIN_COVERAGE_WEIGHT = 0.1
