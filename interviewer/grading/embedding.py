@@ -508,9 +508,10 @@ def _concept_texts(concept: Any) -> list[str]:
 
 def _fuse(lexical: ConceptFinding, negated: bool, semantic: float, credit: float, evidence: LexicalEvidence,
           best_unit: tuple[int, int, tuple[int, ...]]) -> ConceptFinding:
-    """One concept's strength from both kinds of evidence. Words stated exactly count in
-    full; meaning without the words counts a little less (paraphrase is also where
-    near-misses hide). A concept stated negatively stays missing."""
+    """One concept's strength from both kinds of evidence, meaning earning CREDIT of its
+    strength. Words stated exactly count in full; meaning near the rubric's own words counts a
+    little less (paraphrase is also where near-misses hide), meaning near one of the concept's
+    plain-word restatements in full. A concept stated negatively stays missing."""
     if negated:
         return lexical
     strength = max(lexical.strength, credit * semantic, 0.5 * (lexical.strength + semantic))
