@@ -79,6 +79,8 @@ def test_a_correct_answer_in_plain_words_earns_the_concepts_it_states(question_i
     shipped, bare = _both(EmbeddingGrader(), question_id, PLAIN[question_id])
     assert shipped.grader == "embedding" and not shipped.warnings
     assert shipped.score >= bare.score + 10, (shipped.score, bare.score)
+    # its words are closer to the restatements than to the reference answer's
+    assert shipped.details["plain_recall"] > bare.details["soft_recall"]
     gained = [c for c, before in zip(shipped.concepts, bare.concepts)
               if c.status is not ConceptStatus.missing and before.status is ConceptStatus.missing]
     assert gained

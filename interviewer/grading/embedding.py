@@ -335,6 +335,8 @@ class EmbeddingGrader:
             reference_matrix=np.stack([fixed[reference] for _, reference in field]) if field else None,
         )
         references = _reference_pieces(model, spec, [r.question.reference_answer for r in requests])
+        restatement_pieces = _reference_pieces(model, spec, [text for r in requests for c in r.rubric.concepts
+                                                   for text in _restatements(c)])
 
         # Every distinct answer in one batched pass; its sentences and clauses are pooled
         # from the same pass.
@@ -347,6 +349,7 @@ class EmbeddingGrader:
 
         grades = []
         rubric_vectors: dict[tuple[int, str], _RubricVectors] = {}
+        plain_references: dict[tuple[int, str], list[tuple[float, list[tuple[Any, Any]]]]] = {}
         reference_weights: dict[tuple[str, str], Any] = {}
         with _blas_single_thread():
             for request, evidence in zip(requests, evidences):
@@ -360,6 +363,13 @@ class EmbeddingGrader:
                         restated.append(len(_restatements(concept)))
                     matrix = without_direction(np.stack(vectors), question)
                     rubric_vectors[rubric_key] = _RubricVectors(matrix, tuple(rows), tuple(restated))
+                if rubric_key not in plain_references:
+                    plain_references[rubric_key] = [
+                        (concept.weight, [(restatement_pieces[text].pieces,
+                                           piece_weights(tokenize(text), restatement_pieces[text].offsets,
+                                                         evidence.prepared.question_stems))
+                                          for text in _restatements(concept)])
+                        for concept in request.rubric.concepts if _restatements(concept)]
                 reference = references[request.question.reference_answer]
                 key = (request.question.reference_answer, request.question.prompt)
                 if key not in reference_weights:
@@ -369,12 +379,14 @@ class EmbeddingGrader:
                     evidence, rubric_vectors[rubric_key], question,
                     reference, reference_weights[key],
                     encoded.get(request.answer), units_of.get(request.answer, []), field_vectors,
+                    plain_references[rubric_key],
                 ))
         return grades
 
     def _grade_one(self, evidence: LexicalEvidence, rubric: _RubricVectors, question: Any, reference: Encoded,
                    reference_weights: Any, encoded: Encoded | None,
-                   units: list[tuple[int, int, tuple[int, ...]]], field: "_FieldVectors") -> Grade:
+                   units: list[tuple[int, int, tuple[int, ...]]], field: "_FieldVectors",
+                   plain_references: list[tuple[float, list[tuple[Any, Any]]]] = ()) -> Grade:
         import numpy as np
 
         lexical = findings_from_lexical(evidence)
@@ -387,14 +399,14 @@ class EmbeddingGrader:
         wrong = evidence.wrong_tokens | evidence.set_aside
         kept = [k for k, vector in enumerate(encoded.spans)
                 if vector is not None and not wrong.intersection(units[k][2])]
+        # Meaning without the concept's words is the benefit of the doubt, which an answer
+        # caught stating something false does not get: MiniLM hardly tells a statement from
+        # its opposite ("keeps the last epoch's weights" for "rolls back to the best epoch").
+        caught = bool(evidence.misconceptions) or any(m.negated or m.error is not None for m in evidence.concepts)
         findings = lexical
         if kept:
             unit_matrix = without_direction(np.stack([encoded.spans[k] for k in kept]), question)
             similarities = rubric.matrix @ unit_matrix.T  # concept texts x answer parts
-            # Meaning without the concept's words is the benefit of the doubt, which an answer
-            # caught stating something false does not get: MiniLM hardly tells a statement from
-            # its opposite ("keeps the last epoch's weights" for "rolls back to the best epoch").
-            caught = bool(evidence.misconceptions) or any(m.negated or m.error is not None for m in evidence.concepts)
             plain = None if caught else _restated_by_unit(similarities, rubric)
             findings = []
             for index, (finding, match) in enumerate(zip(lexical, evidence.concepts)):
@@ -413,6 +425,15 @@ class EmbeddingGrader:
                                       evidence, best_unit))
 
         soft_recall = soft_overlap(reference.pieces, reference_weights, encoded.pieces)
+        # The reference's meaning may be carried in plain words too: per concept, the soft
+        # recall of its closest restatement, weighted like the concepts (not for an answer
+        # caught stating something false, as for the concepts).
+        plain_recall = None
+        if plain_references and not caught:
+            total_weight = sum(weight for weight, _ in plain_references)
+            plain_recall = sum(weight * max(soft_overlap(p, w, encoded.pieces) for p, w in texts)
+                               for weight, texts in plain_references) / total_weight
+            soft_recall = max(soft_recall, plain_recall)
         cosine = float(encoded.vector @ reference.vector)
         total = sum(f.weight for f in findings) or 1.0
         coverage = sum(f.weight * f.strength for f in findings) / total
@@ -439,6 +460,7 @@ class EmbeddingGrader:
             **lexical_details(evidence),
             "semantic_coverage": round(coverage, 4),
             "soft_recall": round(soft_recall, 4),
+            **({"plain_recall": round(plain_recall, 4)} if plain_recall is not None else {}),
             "cosine": round(cosine, 4),
             "question_cosine": round(float(encoded.vector @ question), 4),
             **another,
